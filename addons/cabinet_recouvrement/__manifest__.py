@@ -1,0 +1,16 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Cabinet Full Service - Receivables collection",
+    "summary": "Short repeated reminders, French late-payment penalties and the "
+    "amicable-collection mandate for the cabinet's client companies",
+    "version": "19.0.0.1.0",
+    "category": "Accounting/Accounting",
+    "license": "AGPL-3",
+    "author": "Cabinet Full Service contributors",
+    "maintainers": ["cabinet-fullservice"],
+    "website": "https://github.com/cabinet-fullservice/cabinet-fullservice",
+    "development_status": "Alpha",
+    "depends": ["cabinet_fullservice"],
+    "data": [],
+    "installable": True,
+}
