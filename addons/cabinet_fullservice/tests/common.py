@@ -1,3 +1,5 @@
+import base64
+
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -123,6 +125,45 @@ class CabinetTestCommon(AccountTestInvoicingCommon):
                 "country_id": cls.france.id,
             }
         )
+
+    @classmethod
+    def get_default_groups(cls):
+        # EXTENDS account: the test user manages the cabinet (dossiers,
+        # collaborators, mandates); least-privilege tests use their own users.
+        return super().get_default_groups() | cls.quick_ref(
+            "cabinet_fullservice.cabinet_fullservice_group_manager"
+        )
+
+    @classmethod
+    def _set_client_company(cls, company):
+        """Make ``company`` a client of the firm (dossier)."""
+        company.write({"cabinet_is_client": True, "cabinet_firm_id": cls.firm.id})
+        return company
+
+    @classmethod
+    def _create_billing_mandate(cls, company, activate=True, **vals):
+        """A signed billing mandate of ``company``, active unless told.
+
+        Marks the company as a client of the firm. Defaults: signed and
+        starting 2026-01-01, open-ended, invoices only, 15 contest days, with
+        the client's consent to the approved platform.
+        """
+        cls._set_client_company(company)
+        mandate = cls.env["cabinet.billing.mandate"].create(
+            {
+                "company_id": company.id,
+                "firm_id": cls.firm.id,
+                "signature_date": "2026-01-01",
+                "date_start": "2026-01-01",
+                "signed_document": base64.b64encode(b"%PDF-1.4 mandat signe"),
+                "signed_filename": "mandat-signe.pdf",
+                "platform_consent": True,
+                **vals,
+            }
+        )
+        if activate:
+            mandate.action_activate()
+        return mandate
 
     @classmethod
     def _client_tax(cls, company, amount=20.0):
