@@ -21,10 +21,26 @@ SECTIONS = [
 ]
 
 
+HEADING_CHARS = {2: "~", 3: "^", 4: "'"}
+
+
 def to_rst(markdown):
-    """Turn the Markdown subset of the fragments into reStructuredText."""
+    """Turn the Markdown subset of the fragments into reStructuredText.
+
+    Inline code becomes an rst literal and ``##`` headings become rst
+    section titles below the fragment's own section.
+    """
     text = re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", markdown)
-    return text.strip() + "\n"
+    lines = []
+    for line in text.splitlines():
+        match = re.match(r"^(#{2,4}) (.+)$", line)
+        if match:
+            title = match.group(2).strip()
+            char = HEADING_CHARS[len(match.group(1))]
+            lines.extend([title, char * len(title)])
+        else:
+            lines.append(line)
+    return "\n".join(lines).strip() + "\n"
 
 
 def heading(title, char):

@@ -25,6 +25,25 @@ def odoo_counts(path):
     return total - failed - errors, failed + errors
 
 
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
+
+
+def odoo_error_records(path):
+    """Yield each ERROR or CRITICAL record of an Odoo log with its traceback."""
+    record, keep = [], False
+    with open(path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            match = LOG_RECORD.match(line)
+            if match:
+                if keep:
+                    yield "".join(record)
+                record, keep = [line], match.group(1) in ("ERROR", "CRITICAL")
+            else:
+                record.append(line)
+    if keep:
+        yield "".join(record)
+
+
 def pytest_counts(path):
     """Return (passed, failed, skipped) from pytest's closing line."""
     with open(path, encoding="utf-8", errors="replace") as log:
@@ -51,6 +70,8 @@ def main():
     args = parser.parse_args()
 
     problems = []
+    for record in odoo_error_records(args.odoo_log):
+        print(record, end="", file=sys.stderr)
     odoo = odoo_counts(args.odoo_log)
     if odoo is None:
         problems.append("the Odoo run printed no test result (see its log above)")

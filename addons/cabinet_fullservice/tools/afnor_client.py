@@ -129,10 +129,8 @@ def _parse_retry_after(value):
     """Seconds to wait from a Retry-After header (delta-seconds or date)."""
     if not value:
         return None
-    try:
+    if value.strip().replace(".", "", 1).isdigit():
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -149,12 +147,11 @@ def _signing_key_variants(signing_key):
     """The key as given and, when it is base64 (OpenAPI ``format: byte``),
     decoded."""
     raw = signing_key.encode() if isinstance(signing_key, str) else signing_key
-    variants = [raw]
     try:
-        variants.insert(0, base64.b64decode(raw, validate=True))
+        return [base64.b64decode(raw, validate=True), raw]
     except ValueError:
-        pass
-    return variants
+        # Not base64: the key is used as given.
+        return [raw]
 
 
 def compute_webhook_signature(body_bytes, timestamp, signing_key):

@@ -1117,7 +1117,7 @@ class AfnorServer:
             try:
                 entry["json"] = json.loads(raw)
             except ValueError:
-                pass
+                entry["json_error"] = "invalid JSON body"
         elif content_type.startswith("multipart/form-data"):
             entry.update(self._record_multipart(content_type, raw))
         with self._lock:
