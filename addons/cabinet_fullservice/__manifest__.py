@@ -25,6 +25,40 @@
         # security
         "security/cabinet_fullservice_groups.xml",
         "security/ir.model.access.csv",
+        "security/cabinet_billing_mandate_security.xml",
+        "security/cabinet_mission_letter_security.xml",
+        "security/cabinet_platform_account_security.xml",
+        "security/cabinet_platform_flow_security.xml",
+        "security/cabinet_invoice_status_security.xml",
+        "security/cabinet_facturx_export_security.xml",
+        # data (dossier)
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        # data (platform)
+        "data/cabinet_platform_account_data.xml",
+        # data (Factur-X)
+        "data/cii_templates.xml",
+        # views (dossier)
+        "views/account_move_views.xml",
+        "views/account_move_facturx_views.xml",
+        "views/cabinet_billing_mandate_views.xml",
+        "views/cabinet_mission_letter_views.xml",
+        "views/res_company_views.xml",
+        "views/res_partner_views.xml",
+        # views (platform)
+        "views/account_move_platform_views.xml",
+        "views/cabinet_invoice_status_views.xml",
+        "views/cabinet_platform_account_views.xml",
+        "views/cabinet_platform_flow_views.xml",
+        # wizards (dossier)
+        "wizard/cabinet_contest_wizard_views.xml",
+        "wizard/cabinet_facturx_export_views.xml",
+        # wizards (draft intake)
+        "wizard/cabinet_draft_import_views.xml",
+        "wizard/cabinet_einvoice_import_views.xml",
+        # reports (dossier)
+        "report/cabinet_mission_letter_report.xml",
+        "report/report_invoice.xml",
         # menus
         "views/cabinet_fullservice_menus.xml",
     ],
