@@ -196,6 +196,9 @@ class CabinetPlatformFlow(models.Model):
         move = self.move_id
         content = move._cabinet_get_facturx_pdf()
         self._attach_file(content, move._cabinet_get_flow_filename(), "application/pdf")
+        # From here on the file is the issued invoice: its XML and PDF are
+        # frozen (a later payment or edit never rewrites what was sent).
+        move.sudo().is_move_sent = True
 
     def _send(self, recovering=False):
         """Submit one flow; the outcome is written on the flow and the invoice.
