@@ -8,8 +8,11 @@ PostgreSQL. The job itself (``scripts/demo_job.py``) runs inside
 import argparse
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +34,26 @@ def odoo(args, odoo_bin, *extra):
     ]
 
 
+def reset_demo_platform(args):
+    """Stop the demo platform of a previous run and forget its flows.
+
+    Its flows belong to the database being rebuilt: kept, they would answer
+    for invoices of the new database that happen to bear the same numbers.
+    """
+    state_dir = Path(args.data_dir) / "cabinet_fullservice"
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"afnor_server.py" in cmdline and str(state_dir).encode() in cmdline:
+            os.kill(int(proc.name), signal.SIGTERM)
+    for state_file in state_dir.glob("afnor_demo_*.json"):
+        state_file.unlink()
+
+
 def build_database(args):
+    reset_demo_platform(args)
     subprocess.run(["dropdb", "--if-exists", args.db], check=True)
     run(
         odoo(args, args.odoo_bin, "server")
@@ -49,18 +71,37 @@ def run_job(args):
     )
 
 
-def serve(args):
-    print(
-        f"\nOdoo serves the demo on http://127.0.0.1:{args.port} "
-        "(login admin, password admin). Ctrl-C stops it.",
-        flush=True,
-    )
+def start_server(args):
+    """Serve the demo database; the job needs it too (PDF assets)."""
     cmd = odoo(args, args.odoo_bin, "server") + [
         "--http-interface=127.0.0.1",
         f"--http-port={args.port}",
         "--log-level=warn",
     ]
-    os.execvp(cmd[0], cmd)
+    server = subprocess.Popen(cmd)
+    url = f"http://127.0.0.1:{args.port}/web/health"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"Odoo stopped with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return server
+        except OSError:
+            time.sleep(1)
+    server.terminate()
+    raise SystemExit(f"Odoo did not answer on {url}")
+
+
+def set_base_url(args):
+    """Make the database's own URL the local server (links, PDF assets)."""
+    url = f"http://127.0.0.1:{args.port}"
+    sql = (
+        "INSERT INTO ir_config_parameter (key, value) VALUES "
+        f"('web.base.url', '{url}'), ('web.base.url.freeze', 'True') "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+    )
+    run(["psql", "-q", "-d", args.db, "-c", sql])
 
 
 def main():
@@ -74,9 +115,23 @@ def main():
     args = parser.parse_args()
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     build_database(args)
-    run_job(args)
-    if not args.no_serve:
-        serve(args)
+    set_base_url(args)
+    server = start_server(args)
+    try:
+        run_job(args)
+        if args.no_serve:
+            return 0
+        print(
+            f"\nOdoo serves the demo on http://127.0.0.1:{args.port} "
+            "(login admin, password admin). Ctrl-C stops it.",
+            flush=True,
+        )
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
     return 0
 
 

@@ -11,6 +11,7 @@ _logger = logging.getLogger(__name__)
 
 DEMO_PORT_PARAM = "cabinet_fullservice.demo_platform_port"
 DEMO_DEFAULT_PORT = 8079
+DEMO_STEP_PARAM = "cabinet_fullservice.demo_platform_step_seconds"
 WEBHOOK_ROUTE = "/cabinet_fullservice/webhook/{account_id}"
 # Flows updated this long before the saved cursor are searched again: the
 # platform may commit a flow stamped slightly before one already read.
@@ -209,13 +210,12 @@ class CabinetPlatformAccount(models.Model):
         self.ensure_one()
         if self.provider != "demo":
             return self.base_url
-        port = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(DEMO_PORT_PARAM, DEMO_DEFAULT_PORT)
-        )
+        params = self.env["ir.config_parameter"].sudo()
+        port = int(params.get_param(DEMO_PORT_PARAM, DEMO_DEFAULT_PORT))
+        # Seconds between two lifecycle statuses played by the demo platform.
+        step = float(params.get_param(DEMO_STEP_PARAM, 30))
         state_dir = f"{tools.config['data_dir']}/cabinet_fullservice"
-        return ensure_demo_platform(port, state_dir)
+        return ensure_demo_platform(port, state_dir, step)
 
     def _get_client(self, company):
         """An AFNOR Flow Service client acting for ``company``.

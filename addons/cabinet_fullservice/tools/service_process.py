@@ -131,21 +131,22 @@ def demo_platform_command(port, state_file, step_seconds=30.0):
     ]
 
 
-def get_demo_supervisor(port, state_dir):
+def get_demo_supervisor(port, state_dir, step_seconds=30.0):
     """The supervisor of the demo platform on ``port`` (one per process).
 
     :param state_dir: folder of the state file (created when missing).
+    :param step_seconds: seconds between two lifecycle statuses.
     """
     with _supervisors_lock:
         supervisor = _supervisors.get(int(port))
         if supervisor is None:
             os.makedirs(state_dir, exist_ok=True)
             state_file = Path(state_dir) / f"afnor_demo_{int(port)}.json"
-            command = demo_platform_command(port, state_file)
+            command = demo_platform_command(port, state_file, step_seconds)
             supervisor = _supervisors[int(port)] = ServiceProcess(command, port)
         return supervisor
 
 
-def ensure_demo_platform(port, state_dir):
+def ensure_demo_platform(port, state_dir, step_seconds=30.0):
     """Start the demo platform when needed; return its base URL."""
-    return get_demo_supervisor(port, state_dir).ensure_running()
+    return get_demo_supervisor(port, state_dir, step_seconds).ensure_running()

@@ -1,0 +1,278 @@
+# The main job of the demo, run inside `odoo-bin shell` (``env`` is given).
+# It builds the cabinet and three client companies, issues their invoices
+# under mandate as Factur-X, checks them with the validation gate, sends them
+# to the built-in demo platform and prints the lifecycle statuses they reach.
+# ruff: noqa: F821 (env comes from the Odoo shell)
+import base64
+import time
+from datetime import date, timedelta
+
+from odoo import Command
+
+TODAY = date.today()
+DEMO_STEP_SECONDS = 3
+MANDATE_START = TODAY.replace(day=1) - timedelta(days=62)
+FR = env.ref("base.fr")
+
+FIRM = {
+    "name": "Cabinet Exemple Conseil",
+    "company_registry": "90000000100017",
+    "vat": "FR68900000001",
+    "street": "1 rue du Cabinet",
+    "zip": "75008",
+    "city": "Paris",
+    "email": "contact@cabinet-exemple.example",
+}
+CLIENTS = [
+    {
+        "name": "Atelier Fictif SARL",
+        "company_registry": "12345678200010",
+        "vat": "FR11123456782",
+        "street": "12 rue de l'Exemple",
+        "zip": "69001",
+        "city": "Lyon",
+        "email": "facturation@atelier-fictif.example",
+        "category": "services",
+        "firm_as_invoicer": False,
+    },
+    {
+        "name": "Boulangerie Imaginaire SAS",
+        "company_registry": "11122233700011",
+        "vat": "FR21111222337",
+        "street": "3 place Imaginaire",
+        "zip": "33000",
+        "city": "Bordeaux",
+        "email": "contact@boulangerie-imaginaire.example",
+        "category": "goods",
+        "firm_as_invoicer": False,
+    },
+    {
+        "name": "Menuiserie Démo SAS",
+        "company_registry": "73282932000074",
+        "vat": "FR44732829320",
+        "street": "8 chemin des Copeaux",
+        "zip": "44000",
+        "city": "Nantes",
+        "email": "compta@menuiserie-demo.example",
+        "category": "mixed",
+        "firm_as_invoicer": True,
+    },
+]
+CUSTOMERS = [
+    {
+        "name": "Client Modèle SA",
+        "company_registry": "98765432400019",
+        "vat": "FR14987654324",
+        "street": "5 avenue du Test",
+        "zip": "75011",
+        "city": "Paris",
+        "email": "compta@client-modele.example",
+    },
+    {
+        "name": "Dupont & Fils Négoce SARL",
+        "company_registry": "77777777200016",
+        "vat": "FR74777777772",
+        "street": "Zone d'activité Les Éoliennes",
+        "zip": "59000",
+        "city": "Lille",
+        "email": "achats@dupont-fils.example",
+    },
+]
+LINES = {
+    "services": [("Mission de conseil - septembre", 1, 1250.0, 20.0)],
+    "goods": [
+        ("Pain de campagne (lot)", 40, 3.35, 5.5),
+        ("Viennoiseries", 25, 1.2, 5.5),
+    ],
+    "mixed": [("Fourniture chêne massif", 3, 410.0, 20.0), ("Pose", 6, 55.0, 20.0)],
+}
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def setup_company(company, vals):
+    company.write({k: v for k, v in vals.items() if k in FIRM} | {"country_id": FR.id})
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("fr", company, install_demo=False)
+
+
+def create_client(vals, firm):
+    company = env["res.company"].create(
+        {"name": vals["name"], "currency_id": FR.currency_id.id}
+    )
+    setup_company(company, vals)
+    company.write(
+        {
+            "cabinet_is_client": True,
+            "cabinet_firm_id": firm.id,
+            "cabinet_operation_category": vals["category"],
+        }
+    )
+    return company
+
+
+def signed_document():
+    return base64.b64encode(b"%PDF-1.4\n% mandat de facturation signe (demo)\n%%EOF\n")
+
+
+def create_mandate(company, firm, as_invoicer):
+    mandate = env["cabinet.billing.mandate"].create(
+        {
+            "company_id": company.id,
+            "firm_id": firm.id,
+            "signature_date": MANDATE_START - timedelta(days=5),
+            "date_start": MANDATE_START,
+            "scope_invoice": True,
+            "scope_refund": True,
+            "contest_days": 15,
+            "firm_as_invoicer": as_invoicer,
+            "platform_consent": True,
+            "signed_document": signed_document(),
+            "signed_filename": "mandat-signe.pdf",
+        }
+    )
+    mandate.action_activate()
+    return mandate
+
+
+def create_customers(company):
+    return env["res.partner"].create(
+        [
+            {**vals, "is_company": True, "country_id": FR.id, "company_id": company.id}
+            for vals in CUSTOMERS
+        ]
+    )
+
+
+def sale_tax(company, rate):
+    # The French chart ships the reduced rates archived: switch them on.
+    tax = env["account.tax"]._cabinet_get_sale_tax(company, rate)
+    tax.active = True
+    return tax
+
+
+def create_draft(company, customer, lines, days_ago):
+    return (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": TODAY - timedelta(days=days_ago),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": name,
+                            "quantity": qty,
+                            "price_unit": price,
+                            "tax_ids": [Command.set(sale_tax(company, rate).ids)],
+                        }
+                    )
+                    for name, qty, price, rate in lines
+                ],
+            }
+        )
+    )
+
+
+def build():
+    firm = env.ref("base.main_company")
+    setup_company(firm, FIRM)
+    env.ref("base.user_admin").write({"lang": "fr_FR", "tz": "Europe/Paris"})
+    drafts = env["account.move"]
+    for vals in CLIENTS:
+        company = create_client(vals, firm)
+        env.ref("base.user_admin").company_ids |= company
+        create_mandate(company, firm, vals["firm_as_invoicer"])
+        customers = create_customers(company)
+        for index, customer in enumerate(customers):
+            drafts |= create_draft(
+                company, customer, LINES[vals["category"]], 10 - index
+            )
+    env.cr.commit()
+    say(f"Built the cabinet and {len(CLIENTS)} client companies, {len(drafts)} drafts.")
+    return drafts
+
+
+def issue(drafts):
+    for move in drafts:
+        move.with_company(move.company_id).action_post()
+        move.with_company(move.company_id).action_cabinet_validate()
+    env.cr.commit()
+    for move in drafts:
+        say(
+            f"  {move.company_id.name:<27} {move.name:<15} "
+            f"{move.amount_total:>9.2f} EUR  Factur-X {move.cabinet_facturx_profile}: "
+            f"{move.cabinet_validation_state}"
+        )
+        for finding in (move.cabinet_validation_report or {}).get("fatal", [])[:3]:
+            say(f"      {finding['rule']}: {finding['message'][:90]}")
+    valid = drafts.filtered(lambda m: m.cabinet_validation_state == "valid")
+    for move in valid:
+        move.with_company(move.company_id).action_cabinet_send()
+    env.cr.commit()
+    return valid
+
+
+def run_platform_crons():
+    env["cabinet.platform.flow"]._cron_send_flows()
+    env["cabinet.invoice.status"]._cron_fetch_statuses()
+    env.cr.commit()
+
+
+def follow(moves, rounds=8):
+    for _round in range(rounds):
+        run_platform_crons()
+        time.sleep(DEMO_STEP_SECONDS + 1)
+    print_statuses(moves)
+
+
+def register_payment(move):
+    wizard = (
+        env["account.payment.register"]
+        .with_company(move.company_id)
+        .with_context(active_model="account.move", active_ids=move.ids)
+        .create({"payment_date": TODAY})
+    )
+    wizard._create_payments()
+    env.cr.commit()
+
+
+def print_statuses(moves):
+    labels = dict(env["cabinet.invoice.status"]._fields["code"].selection)
+    for move in moves:
+        statuses = move.cabinet_status_ids.sorted(lambda s: (s.status_date, s.sequence))
+        history = ", ".join(statuses.mapped("code")) or "-"
+        code = move.cabinet_status_code or "-"
+        say(
+            f"  {move.company_id.name:<27} {move.name:<15} {code:>4} "
+            f"{labels.get(move.cabinet_status_code, ''):<24} history: {history}"
+        )
+
+
+def main():
+    # The demo runs offline: no VAT check against the European VIES service.
+    vies_cron = env.ref("base_vat.vies_iap_check_update", raise_if_not_found=False)
+    if vies_cron:
+        vies_cron.active = False
+    env["res.lang"]._activate_lang("fr_FR")
+    env["ir.config_parameter"].set_param(
+        "cabinet_fullservice.demo_platform_step_seconds", DEMO_STEP_SECONDS
+    )
+    drafts = build()
+    say("Issuing the invoices under mandate (Factur-X, validation gate):")
+    sent = issue(drafts)
+    say(f"Sent {len(sent)} invoices to the built-in demo platform; following them...")
+    follow(sent)
+    paid = sent[:1]
+    say(f"Payment received for {paid.name}: status 212 is emitted.")
+    register_payment(paid)
+    run_platform_crons()
+    say("Lifecycle statuses:")
+    print_statuses(sent)
+
+
+main()
