@@ -109,6 +109,7 @@ def test_212_two_vat_rates_paid_in_two_halves(xsd, schematron):
     assert parsed == {
         "message_id": "CDV-212-1",
         "invoice_number": "FA-2026-0042",
+        "invoice_date": INVOICE_DATE,
         "status_code": "212",
         "reason_code": None,
         "amounts": [
@@ -248,3 +249,19 @@ def test_wrong_reason_for_rejection_is_caught_by_schematron(xsd, schematron):
         "FA-1", INVOICE_DATE, "213", SELLER, "CDV-7", reason_code="TX_TVA_ERR"
     )
     assert ("BR-FR-CDV-CL-09_MDT-113_213", "fatal") in schematron(xml)
+
+
+def test_parsed_status_carries_the_invoice_issue_date():
+    """A status is matched to its invoice by number and issue date (BT-2)."""
+    xml = cdar.build_status_message(
+        "FA/2026/00012",
+        date(2026, 9, 30),
+        "204",
+        "123456782",
+        "MSG-204-1",
+        buyer_siren="987654324",
+    )
+    values = cdar.parse_status_message(xml)
+    assert values["invoice_number"] == "FA/2026/00012"
+    assert values["invoice_date"] == date(2026, 9, 30)
+    assert values["status_code"] == "204"

@@ -216,7 +216,9 @@ class CabinetInvoiceStatus(models.Model):
         message = lifecycle.read_status_message(
             client.get_flow(meta["flowId"], doc_type="Original")
         )
-        move = self._find_invoice(company, message["invoice_number"])
+        move = self._find_invoice(
+            company, message["invoice_number"], message.get("invoice_date")
+        )
         if not move:
             _logger.warning(
                 "Lifecycle flow %s: no invoice %s",
@@ -227,17 +229,24 @@ class CabinetInvoiceStatus(models.Model):
         self.create(self._prepare_status_vals(move, message, meta))
 
     @api.model
-    def _find_invoice(self, company, number):
+    def _find_invoice(self, company, number, invoice_date=None):
         """The sent invoice of the company a status refers to, by its number
-        (BT-1) or, when the platform could not read it, our trackingId."""
+        (BT-1) or, when the platform could not read it, our trackingId.
+
+        The issue date (BT-2) the message carries must match too: numbers
+        restart each year and a status must never land on another invoice.
+        """
+        domain = [
+            ("message_type", "=", "invoice"),
+            ("company_id", "=", company.id),
+            "|",
+            ("move_id.name", "=", number),
+            ("tracking_id", "=", number),
+        ]
+        if invoice_date:
+            domain.append(("move_id.invoice_date", "=", invoice_date))
         flow = self.env["cabinet.platform.flow"].search(
-            [
-                ("message_type", "=", "invoice"),
-                ("company_id", "=", company.id),
-                "|",
-                ("move_id.name", "=", number),
-                ("tracking_id", "=", number),
-            ],
+            domain,
             order="id desc",
             limit=1,
         )

@@ -9,7 +9,7 @@ so callers can override a single block. Pure Python: no Odoo import.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
@@ -362,6 +362,14 @@ def build_collected_message(
     )
 
 
+def _parse_date_102(text):
+    """A date written in format 102 (YYYYMMDD), or None."""
+    if not text or len(text.strip()) != 8 or not text.strip().isdigit():
+        return None
+    text = text.strip()
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
 def parse_status_message(xml_bytes):
     """Read the main values back from a CDAR status message.
 
@@ -381,9 +389,13 @@ def parse_status_message(xml_bytes):
         )
         for node in reference.iterfind(".//ram:SpecifiedDocumentCharacteristic", NSMAP)
     ]
+    stamp = reference.findtext(
+        "ram:FormattedIssueDateTime/qdt:DateTimeString", namespaces=NSMAP
+    )
     return {
         "message_id": root.findtext("rsm:ExchangedDocument/ram:ID", namespaces=NSMAP),
         "invoice_number": reference.findtext("ram:IssuerAssignedID", namespaces=NSMAP),
+        "invoice_date": _parse_date_102(stamp),
         "status_code": reference.findtext("ram:ProcessConditionCode", namespaces=NSMAP),
         "reason_code": status.findtext("ram:ReasonCode", namespaces=NSMAP)
         if status is not None
