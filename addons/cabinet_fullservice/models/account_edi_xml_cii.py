@@ -25,6 +25,15 @@ DOCUMENT_NUMBER_RE = re.compile(r"^[A-Za-z0-9+\-_/]{1,35}$")
 VAT_DUE_ON_INVOICE = "5"
 VAT_DUE_ON_PAYMENT = "72"
 
+# BT-3 (UNTDID 1001, BR-FR-04): 386 prepayment invoice, 503 its credit note.
+TYPE_CODE_INVOICE = "380"
+TYPE_CODE_CREDIT_NOTE = "381"
+TYPE_CODE_DOWN_PAYMENT = "386"
+TYPE_CODE_DOWN_PAYMENT_CREDIT_NOTE = "503"
+# TypeCode of a referenced invoice: EN 16931 marks it "not used" there; the
+# EXTENDED code list 51 of Factur-X 1.09 lacks 503, so only these are given.
+REFERENCED_TYPE_CODES_EXTENDED = ("380", "381", "386")
+
 # Notes whose subject code must appear once at most (BR-FR-06).
 UNIQUE_NOTE_CODES = ("PMT", "PMD", "AAB", "TXD", "BAR")
 
@@ -98,7 +107,9 @@ class AccountEdiXmlCii(models.AbstractModel):
             "invoicer": self._cabinet_invoicer_vals(invoice, profile),
             "tax_currency": self._cabinet_tax_currency_vals(invoice),
             "vat_due_date_type_code": self._cabinet_vat_due_date_type_code(invoice),
-            "invoice_reference": self._cabinet_invoice_reference_vals(invoice),
+            "invoice_references": self._cabinet_invoice_reference_vals(
+                invoice, profile
+            ),
             **totals,
         }
 
@@ -116,9 +127,21 @@ class AccountEdiXmlCii(models.AbstractModel):
             if content:
                 notes.append({"subject_code": subject_code, "content": content})
         return {
-            "type_code": "381" if invoice.move_type == "out_refund" else "380",
+            "type_code": self._cabinet_get_type_code(invoice),
             "included_note_list": notes,
         }
+
+    def _cabinet_get_type_code(self, invoice):
+        """BT-3: 386 for a down payment invoice and 503 for a credit note of
+        one, flagged or reversing a 386 (RC-18); 380/381 otherwise.
+        """
+        if invoice.move_type == "out_refund":
+            if invoice._cabinet_is_down_payment_document():
+                return TYPE_CODE_DOWN_PAYMENT_CREDIT_NOTE
+            return TYPE_CODE_CREDIT_NOTE
+        if invoice.cabinet_is_down_payment:
+            return TYPE_CODE_DOWN_PAYMENT
+        return TYPE_CODE_INVOICE
 
     def _cabinet_note_vals(self, invoice):
         """Ordered (subject code, text) pairs of the invoice notes."""
@@ -162,10 +185,13 @@ class AccountEdiXmlCii(models.AbstractModel):
         return "services" if has_services else "goods"
 
     def _cabinet_business_process_vals(self, invoice, totals):
-        """BT-23 (BR-FR-08): letter of the operation category, 2 when the
-        invoice was fully paid before its issue (RC-17, BR-FR-CO-09), else 1.
+        """BT-23 (BR-FR-08): letter of the operation category, 4 for a final
+        invoice deducting down payments (RC-18; BR-FR-CO-08 keeps 386/503 out
+        of it), 2 when fully paid before its issue (RC-17, BR-FR-CO-09), else 1.
         """
         letter = OPERATION_LETTERS[self._cabinet_get_operation_category(invoice)]
+        if invoice.move_type == "out_invoice" and invoice.cabinet_down_payment_ids:
+            return f"{letter}4"
         fully_paid = totals["prepaid_amount"] and invoice.currency_id.is_zero(
             totals["due_amount"]
         )
@@ -303,12 +329,33 @@ class AccountEdiXmlCii(models.AbstractModel):
             return VAT_DUE_ON_INVOICE
         return VAT_DUE_ON_PAYMENT
 
-    def _cabinet_invoice_reference_vals(self, invoice):
-        """BT-25/BT-26 of a credit note (BR-FR-CO-05)."""
-        original = invoice.reversed_entry_id
-        if invoice.move_type != "out_refund" or not original:
-            return None
-        return {"id": original.name, "date": original.invoice_date}
+    def _cabinet_invoice_reference_vals(self, invoice, profile):
+        """BG-3, one per document: the invoice a credit note corrects
+        (BR-FR-CO-05), or each down payment a final invoice deducts (RC-18).
+
+        :return: list of dicts with BT-25 ``id``, BT-26 ``date`` and the
+            ``type_code`` of the document, EXTENDED only (see
+            ``REFERENCED_TYPE_CODES_EXTENDED``)
+        """
+        if invoice.move_type == "out_refund":
+            documents = invoice.reversed_entry_id
+        else:
+            documents = invoice.cabinet_down_payment_ids.sorted(
+                lambda move: (move.invoice_date, move.id)
+            )
+        references = []
+        for document in documents:
+            type_code = self._cabinet_get_type_code(document)
+            if profile != "extended" or type_code not in REFERENCED_TYPE_CODES_EXTENDED:
+                type_code = None
+            references.append(
+                {
+                    "id": document.name,
+                    "date": document.invoice_date,
+                    "type_code": type_code,
+                }
+            )
+        return references
 
     def _cabinet_fix_line_vals(self, invoice, vals):
         """Unit prices with up to 6 decimals (BR-FR-DEC-03) instead of

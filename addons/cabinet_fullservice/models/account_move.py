@@ -265,7 +265,9 @@ class AccountMove(models.Model):
         mandate = self.cabinet_mandate_id
         if not mandate:
             return ""
-        firm = mandate.firm_id
+        # The cabinet's name and SIREN are printed on every invoice it issues:
+        # a collaborator working in the client company alone may read them.
+        firm = mandate.sudo().firm_id
         siren = firm.partner_id._get_siren()
         firm_label = f"{firm.name} (SIREN {siren})" if siren else firm.name
         signature = mandate.signature_date.strftime("%d/%m/%Y")
@@ -330,6 +332,25 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
+    # RC-18: no sale module, so the deposit is flagged on the invoice itself.
+    cabinet_is_down_payment = fields.Boolean(
+        string="Down payment invoice",
+        help="Issued with type code 386 (503 for its credit notes).",
+    )
+    cabinet_down_payment_ids = fields.Many2many(
+        comodel_name="account.move",
+        relation="account_move_cabinet_down_payment_rel",
+        column1="final_move_id",
+        column2="down_payment_move_id",
+        string="Down payments deducted",
+        copy=False,
+        domain="[('cabinet_is_down_payment', '=', True),"
+        " ('state', '=', 'posted'), ('company_id', '=', company_id),"
+        " ('commercial_partner_id', '=', commercial_partner_id)]",
+        help="Down payment invoices and their credit notes deducted by lines "
+        "of this final invoice: each one is referenced in its Factur-X "
+        "(BT-25/BT-26) and the invoice is typed final after down payment.",
+    )
 
     @api.depends(
         "company_id",
@@ -370,8 +391,25 @@ class AccountMove(models.Model):
         "cabinet_mandate_id",
     )
     def _compute_cabinet_validation_state(self):
-        # Whatever changes the XML invalidates the last verdict.
-        self.cabinet_validation_state = "to_check"
+        for move in self:
+            if move._cabinet_get_frozen_facturx_xml():
+                # Sent: the XML is frozen, so the stored report still holds
+                # (a payment, say, never reopens the check).
+                move.cabinet_validation_state = move._cabinet_state_of_report(
+                    move.cabinet_validation_report
+                )
+            else:
+                # Whatever changes the XML invalidates the last verdict.
+                move.cabinet_validation_state = "to_check"
+
+    @api.model
+    def _cabinet_state_of_report(self, report):
+        """The validation state a stored report stands for."""
+        if not report:
+            return "to_check"
+        if report.get("error"):
+            return "unavailable"
+        return "valid" if report.get("ok") else "invalid"
 
     @api.depends("cabinet_validation_report")
     def _compute_cabinet_validation_html(self):
@@ -407,6 +445,16 @@ class AccountMove(models.Model):
         self.ensure_one()
         return self.move_type in ("out_invoice", "out_refund") and bool(
             self.company_id.cabinet_is_client
+        )
+
+    def _cabinet_is_down_payment_document(self):
+        """A down payment invoice, or a credit note flagged as one or
+        reversing one (RC-18: typed 386 and 503).
+        """
+        self.ensure_one()
+        return self.cabinet_is_down_payment or bool(
+            self.move_type == "out_refund"
+            and self.reversed_entry_id.cabinet_is_down_payment
         )
 
     def _cabinet_check_document_number(self, number):

@@ -7,6 +7,7 @@ from . import test_facturx_export
 from . import test_real_cases
 from . import test_platform_connector
 from . import test_reported_cases_facturx
+from . import test_reported_case_rc18
 from . import test_draft_import
 from . import test_lifecycle_status
 from . import test_cdar_encaissee
