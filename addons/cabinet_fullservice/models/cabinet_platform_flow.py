@@ -2,6 +2,8 @@ import hashlib
 import logging
 from datetime import timedelta
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -339,12 +341,21 @@ class CabinetPlatformFlow(models.Model):
             ):
                 return
 
+    def _try_lock(self):
+        """Lock the flow for this transaction; False when another worker
+        holds it or changed it since this transaction began."""
+        try:
+            with self.env.cr.savepoint():
+                return bool(self.try_lock_for_update())
+        except (errors.SerializationFailure, errors.LockNotAvailable):
+            return False
+
     def _send_locked(self):
         """Lock, build the file, mark as sending and commit, then send.
 
         :return: 1 when the flow was processed, 0 when another worker holds it
         """
-        if not self.try_lock_for_update():
+        if not self._try_lock():
             return 0
         recovering = self.state == "sending"
         try:
@@ -357,7 +368,7 @@ class CabinetPlatformFlow(models.Model):
             return 1
         self.write({"state": "sending", "attempts": self.attempts + 1})
         self.env["ir.cron"]._commit_progress(0)
-        if not self.try_lock_for_update():
+        if not self._try_lock():
             return 0
         self._send(recovering=recovering)
         self.env["ir.cron"]._commit_progress(1)
