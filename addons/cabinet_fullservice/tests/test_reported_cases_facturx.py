@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools.pdf import PdfWriter
+from odoo.tools.pdf import DictionaryObject, NameObject, PdfWriter
 
 from odoo.addons.cabinet_fullservice.tools import facturx_pdf, validator
 
@@ -17,8 +17,16 @@ LINE = "//ram:IncludedSupplyChainTradeLineItem"
 
 
 def _blank_pdf():
+    """A one-page PDF standing in for wkhtmltopdf's output.
+
+    The page declares an (empty) font dictionary like every rendered page:
+    Odoo's PDF/A conversion walks it to fix glyph widths with fonttools.
+    """
     writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
+    page = writer.add_blank_page(width=595, height=842)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject()}
+    )
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
