@@ -9,6 +9,7 @@ import argparse
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,8 +58,26 @@ def build_database(args):
     subprocess.run(["dropdb", "--if-exists", args.db], check=True)
     run(
         odoo(args, args.odoo_bin, "server")
-        + ["-i", MODULES, "--stop-after-init", "--log-level=warn", "--http-port=0"]
+        + [
+            "-i",
+            MODULES,
+            "--load-language=fr_FR",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-interface=127.0.0.1",
+            "--http-port=0",
+        ]
     )
+
+
+def check_platform_port(args):
+    """Refuse to share the demo platform port with another database's."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.platform_port)) == 0:
+            raise SystemExit(
+                f"cabinet: port {args.platform_port} already serves a demo "
+                "platform of another database; pass --platform-port PORT."
+            )
 
 
 def run_job(args):
@@ -93,12 +112,16 @@ def start_server(args):
     raise SystemExit(f"Odoo did not answer on {url}")
 
 
-def set_base_url(args):
-    """Make the database's own URL the local server (links, PDF assets)."""
-    url = f"http://127.0.0.1:{args.port}"
+def set_parameters(args):
+    """The database's own URL (links, PDF assets) and demo platform port."""
+    params = {
+        "web.base.url": f"http://127.0.0.1:{args.port}",
+        "web.base.url.freeze": "True",
+        "cabinet_fullservice.demo_platform_port": str(args.platform_port),
+    }
+    values = ", ".join(f"('{key}', '{value}')" for key, value in params.items())
     sql = (
-        "INSERT INTO ir_config_parameter (key, value) VALUES "
-        f"('web.base.url', '{url}'), ('web.base.url.freeze', 'True') "
+        f"INSERT INTO ir_config_parameter (key, value) VALUES {values} "
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
     )
     run(["psql", "-q", "-d", args.db, "-c", sql])
@@ -110,12 +133,14 @@ def main():
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--db", default="cabinet_demo")
     parser.add_argument("--port", type=int, default=8069)
+    parser.add_argument("--platform-port", type=int, default=8079)
     parser.add_argument("--data-dir", default=str(ROOT / ".demo" / "data"))
     parser.add_argument("--no-serve", action="store_true")
     args = parser.parse_args()
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     build_database(args)
-    set_base_url(args)
+    check_platform_port(args)
+    set_parameters(args)
     server = start_server(args)
     try:
         run_job(args)

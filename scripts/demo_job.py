@@ -242,7 +242,10 @@ def register_payment(move):
 
 
 def print_statuses(moves):
-    labels = dict(env["cabinet.invoice.status"]._fields["code"].selection)
+    # Labels as the cabinet's French-speaking users see them.
+    french = env(context=dict(env.context, lang="fr_FR"))
+    status_model = french["cabinet.invoice.status"]
+    labels = dict(status_model._fields["code"]._description_selection(french))
     for move in moves:
         statuses = move.cabinet_status_ids.sorted(lambda s: (s.status_date, s.sequence))
         history = ", ".join(statuses.mapped("code")) or "-"
@@ -258,7 +261,6 @@ def main():
     vies_cron = env.ref("base_vat.vies_iap_check_update", raise_if_not_found=False)
     if vies_cron:
         vies_cron.active = False
-    env["res.lang"]._activate_lang("fr_FR")
     env["ir.config_parameter"].set_param(
         "cabinet_fullservice.demo_platform_step_seconds", DEMO_STEP_SECONDS
     )
