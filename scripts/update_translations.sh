@@ -19,16 +19,24 @@
 # Then fill the new msgstr in fr.po and run
 #   python3 -m pytest -q tests/test_translations.py
 #
-# Environment: ODOO_BIN (default /opt/odoo19/odoo-bin), ODOO_ADDONS (Odoo's
-# own addons, default /opt/odoo19/addons), PYTHON (default python3).
+# Environment: ODOO_BIN and ODOO_ADDONS (Odoo's odoo-bin and its addons
+# folder; by default found beside the `odoo` package that PYTHON imports, as
+# scripts/cabinet does), PYTHON (default python3).
 # Odoo never listens beyond loopback here (--no-http, 127.0.0.1).
 
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ODOO_BIN="${ODOO_BIN:-/opt/odoo19/odoo-bin}"
-ODOO_ADDONS="${ODOO_ADDONS:-/opt/odoo19/addons}"
 PYTHON="${PYTHON:-python3}"
+if [ -z "${ODOO_BIN:-}" ] || [ -z "${ODOO_ADDONS:-}" ]; then
+    ODOO_ROOT="$("$PYTHON" -c '
+import os, odoo
+print(next(os.path.dirname(os.path.abspath(p)) for p in odoo.__path__
+           if os.path.isfile(os.path.join(p, "release.py"))))
+')" || { echo "update_translations: Odoo 19 cannot be imported" >&2; exit 2; }
+    ODOO_BIN="${ODOO_BIN:-$ODOO_ROOT/odoo-bin}"
+    ODOO_ADDONS="${ODOO_ADDONS:-$ODOO_ROOT/addons}"
+fi
 ADDONS_PATH="${ODOO_ADDONS},${REPO}/addons"
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }

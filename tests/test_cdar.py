@@ -1,7 +1,7 @@
 """Tests of the CDAR lifecycle-status builder (tools/cdar.py), plain pytest.
 
 Every message built is checked against the CDAR D22B XSD (lxml) and the
-BR-FR-CDV schematron compiled to XSLT 2.0 (saxonche), from /work/shared.
+BR-FR-CDV schematron compiled to XSLT 2.0 (saxonche), from the shared reference folder.
 """
 
 import os
