@@ -103,7 +103,7 @@ class AccountEdiXmlCii(models.AbstractModel):
             "business_process": self._cabinet_business_process_vals(invoice, totals),
             "seller": self._cabinet_seller_vals(invoice),
             "buyer": self._cabinet_buyer_vals(invoice),
-            "ship_to": self._cabinet_ship_to_vals(invoice),
+            "ship_to": self._cabinet_ship_to_vals(invoice, vals),
             "invoicer": self._cabinet_invoicer_vals(invoice, profile),
             "tax_currency": self._cabinet_tax_currency_vals(invoice),
             "vat_due_date_type_code": self._cabinet_vat_due_date_type_code(invoice),
@@ -265,16 +265,27 @@ class AccountEdiXmlCii(models.AbstractModel):
             vals["uri"] = (buyer.peppol_eas, buyer.peppol_endpoint)
         return vals
 
-    def _cabinet_ship_to_vals(self, invoice):
-        """BG-13/15 only when the delivery address differs from the buyer's
-        (decree 2022-1299: the delivery address is a mention if different).
+    def _cabinet_ship_to_vals(self, invoice, vals):
+        """BG-13/15 when the delivery address differs from the buyer's
+        (decree 2022-1299: the delivery address is a mention if different),
+        and always for an intra-community supply, whose deliver-to country
+        BT-80 is mandatory (BR-IC-12): the buyer's address by default.
         """
         shipping = invoice.partner_shipping_id
         buyer = invoice.commercial_partner_id
         fields_ = ("street", "street2", "zip", "city", "country_id")
         if not shipping or all(shipping[name] == buyer[name] for name in fields_):
-            return None
+            if not self._cabinet_has_intra_community_supply(vals):
+                return None
+            shipping = shipping or buyer
         return {"name": shipping.name or buyer.name, "address": shipping}
+
+    def _cabinet_has_intra_community_supply(self, vals):
+        """True when a VAT breakdown (BG-23) is of category K."""
+        return any(
+            key["tax_category_code"] == "K"
+            for key in vals["tax_details"]["tax_details"]
+        )
 
     def _cabinet_invoicer_vals(self, invoice, profile):
         """EXT-FR-FE-115: the cabinet as InvoicerTradeParty, EXTENDED only.
@@ -361,9 +372,13 @@ class AccountEdiXmlCii(models.AbstractModel):
         """Unit prices with up to 6 decimals (BR-FR-DEC-03) instead of
         Odoo's 2: 3.335 stays 3.335 (RC-01). Line totals stay the booked
         subtotals, rounded half-up by the tax engine, as on the PDF.
+        Quantities with at most 4 decimals (BR-FR-DEC-02).
         """
         for line_vals in vals["invoice_line_vals_list"]:
             line = line_vals["line"]
+            # BT-129 with at most 4 decimals (BR-FR-DEC-02): no float noise
+            # such as 100.0000000000001 from a converted unit of measure.
+            line_vals["quantity"] = round(line_vals["quantity"], 4)
             if line.tax_ids.filtered("price_include") or not line.quantity:
                 continue
             if line_vals["allowance_charge_vals_list"]:
@@ -372,7 +387,7 @@ class AccountEdiXmlCii(models.AbstractModel):
             net = price * (1 - Decimal(repr(line.discount)) / 100)
             line_vals["cabinet_net_price"] = _format_price(abs(net))
             line_vals["cabinet_gross_price"] = _format_price(abs(price))
-            line_vals["quantity"] = line.quantity * (-1 if net < 0 else 1)
+            line_vals["quantity"] = round(line.quantity, 4) * (-1 if net < 0 else 1)
         self._cabinet_fix_tax_basis_vals(vals)
 
     def _cabinet_fix_tax_basis_vals(self, vals):

@@ -114,6 +114,8 @@ class EinvoiceFacts:
     line_count: int = 0
     vat_breakdowns: list = field(default_factory=list)
     lines: list = field(default_factory=list)
+    # BG-3: BT-25 numbers of the invoices a credit note corrects.
+    invoice_references: list = field(default_factory=list)
 
     @property
     def has_no_lines_by_design(self):
@@ -275,6 +277,12 @@ def _read_cii(root):
     facts.vat_breakdowns = [
         _read_cii_breakdown(node)
         for node in root.iterfind(f"{_CII_SETTLEMENT}/ram:ApplicableTradeTax", NS)
+    ]
+    facts.invoice_references = [
+        _text(node, "ram:IssuerAssignedID")
+        for node in root.iterfind(
+            f"{_CII_SETTLEMENT}/ram:InvoiceReferencedDocument", NS
+        )
     ]
     line_nodes = root.findall(
         "rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem", NS

@@ -474,6 +474,30 @@ class CabinetEinvoiceImport(models.TransientModel):
                     company=move.company_id.name,
                 )
             )
+        self._cabinet_link_corrected_invoice(move, facts)
+
+    def _cabinet_link_corrected_invoice(self, move, facts):
+        """A credit note corrects an invoice (BG-3, BR-FR-CO-05): when the
+        file's BT-25 is an invoice of the dossier (its file number kept as
+        reference, same buyer), the credit note reverses it, so that the
+        re-issued credit note cites the invoice as re-issued.
+        """
+        numbers = [number for number in facts.invoice_references if number]
+        if move.move_type != "out_refund" or not numbers:
+            return
+        invoice = self.env["account.move"].search(
+            [
+                ("company_id", "=", move.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("ref", "in", numbers),
+                ("commercial_partner_id", "=", move.commercial_partner_id.id),
+            ],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        if invoice:
+            move.reversed_entry_id = invoice
 
     def _cabinet_post_import_notes(self, move, facts, line_checks, tax_notes):
         """Tell on the draft what was completed or read differently."""
@@ -561,7 +585,33 @@ class CabinetEinvoiceImport(models.TransientModel):
                     "breakdown was created from its totals."
                 )
             )
-        return notes
+        return notes + self._cabinet_corrected_invoice_notes(move, facts)
+
+    def _cabinet_corrected_invoice_notes(self, move, facts):
+        """Say which invoice of the dossier the credit note reverses, or that
+        none was found, which the gate will block (BR-FR-CO-05).
+        """
+        numbers = ", ".join(number for number in facts.invoice_references if number)
+        if move.move_type != "out_refund" or not numbers:
+            return []
+        if move.reversed_entry_id:
+            return [
+                self.env._(
+                    "The file corrects invoice %(numbers)s: the credit note "
+                    "reverses %(invoice)s of the dossier, cited as BT-25.",
+                    numbers=numbers,
+                    invoice=move.reversed_entry_id.name,
+                )
+            ]
+        return [
+            self.env._(
+                "The file corrects invoice %(numbers)s, which is not a posted "
+                "invoice of the dossier: import or issue it first, otherwise "
+                "the credit note cites no invoice and cannot be sent "
+                "(BR-FR-CO-05).",
+                numbers=numbers,
+            )
+        ]
 
     def _cabinet_check_totals(self, move, facts):
         """The draft must give the file's totals (BT-109, BT-110, BT-112)."""
