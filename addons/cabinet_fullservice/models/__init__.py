@@ -4,6 +4,7 @@ from . import account_move
 from . import account_move_send
 from . import account_partial_reconcile
 from . import account_tax
+from . import cabinet_client_document_mixin
 from . import cabinet_billing_mandate
 from . import cabinet_invoice_status
 from . import cabinet_mission_letter

@@ -13,36 +13,16 @@ CRON_BATCH_SIZE = 100
 class CabinetBillingMandate(models.Model):
     _name = "cabinet.billing.mandate"
     _description = "Billing mandate"
-    _inherit = ("mail.thread", "mail.activity.mixin")
-    _order = "date_start desc, id desc"
-    _check_company_auto = True
+    _inherit = "cabinet.client.document.mixin"
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
     company_id = fields.Many2one(
-        comodel_name="res.company",
         string="Client Company (Principal)",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('cabinet_is_client', '=', True)]",
-        default=lambda self: self.env.company,
         help="The client company in whose name and for whose account the "
         "invoices are issued (mandant).",
     )
     firm_id = fields.Many2one(
-        comodel_name="res.company",
         string="Cabinet (Agent)",
-        compute="_compute_firm_id",
-        store=True,
-        readonly=False,
         required=True,
-        tracking=True,
         help="The accounting firm issuing the invoices (mandataire).",
     )
     mission_letter_id = fields.Many2one(
@@ -56,13 +36,6 @@ class CabinetBillingMandate(models.Model):
         help="Date the client signed the mandate. It must precede the first "
         "invoice issued under it (CGI ann. II art. 242 nonies: prior mandate).",
     )
-    date_start = fields.Date(
-        string="Start Date",
-        required=True,
-        default=fields.Date.context_today,
-        tracking=True,
-    )
-    date_end = fields.Date(string="End Date", tracking=True)
     scope_invoice = fields.Boolean(
         string="Covers Invoices", default=True, tracking=True
     )
@@ -116,7 +89,6 @@ class CabinetBillingMandate(models.Model):
         string="Invoices",
     )
     move_count = fields.Integer(string="Invoice Count", compute="_compute_move_count")
-    notes = fields.Html()
 
     _date_range = models.Constraint(
         "CHECK(date_end IS NULL OR date_end >= date_start)",
@@ -130,15 +102,6 @@ class CabinetBillingMandate(models.Model):
     # -------------------------------------------------------------------------
     # Compute Methods
     # -------------------------------------------------------------------------
-
-    @api.depends("company_id")
-    def _compute_firm_id(self):
-        for mandate in self:
-            mandate.firm_id = (
-                mandate.company_id.cabinet_firm_id
-                or mandate.firm_id
-                or self.env.company
-            )
 
     def _compute_move_count(self):
         counts = dict(
@@ -197,17 +160,6 @@ class CabinetBillingMandate(models.Model):
     # -------------------------------------------------------------------------
     # CRUD Methods
     # -------------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # EXTENDS base
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "cabinet.billing.mandate",
-                    sequence_date=vals.get("date_start"),
-                )
-        return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

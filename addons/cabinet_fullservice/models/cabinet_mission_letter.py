@@ -10,32 +10,9 @@ SUCCESS_FEE_MAX = 20.0
 class CabinetMissionLetter(models.Model):
     _name = "cabinet.mission.letter"
     _description = "Mission letter"
-    _inherit = ("mail.thread", "mail.activity.mixin")
-    _order = "date_start desc, id desc"
-    _check_company_auto = True
+    _inherit = "cabinet.client.document.mixin"
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        string="Client Company",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('cabinet_is_client', '=', True)]",
-        default=lambda self: self.env.company,
-    )
     firm_id = fields.Many2one(
-        comodel_name="res.company",
-        string="Cabinet",
-        compute="_compute_firm_id",
-        store=True,
-        readonly=False,
         help="The accounting firm performing the mission.",
     )
     mission_type = fields.Selection(
@@ -49,13 +26,6 @@ class CabinetMissionLetter(models.Model):
         default="invoicing",
         tracking=True,
     )
-    date_start = fields.Date(
-        string="Start Date",
-        required=True,
-        default=fields.Date.context_today,
-        tracking=True,
-    )
-    date_end = fields.Date(string="End Date", tracking=True)
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         required=True,
@@ -92,7 +62,6 @@ class CabinetMissionLetter(models.Model):
         copy=False,
         tracking=True,
     )
-    notes = fields.Html()
 
     _date_range = models.Constraint(
         "CHECK(date_end IS NULL OR date_end >= date_start)",
@@ -102,17 +71,6 @@ class CabinetMissionLetter(models.Model):
         "CHECK(success_fee_rate >= 0)",
         "The success fee cannot be negative.",
     )
-
-    # -------------------------------------------------------------------------
-    # Compute Methods
-    # -------------------------------------------------------------------------
-
-    @api.depends("company_id")
-    def _compute_firm_id(self):
-        for letter in self:
-            letter.firm_id = (
-                letter.company_id.cabinet_firm_id or letter.firm_id or self.env.company
-            )
 
     # -------------------------------------------------------------------------
     # Constraints
@@ -146,21 +104,6 @@ class CabinetMissionLetter(models.Model):
                         max=SUCCESS_FEE_MAX,
                     )
                 )
-
-    # -------------------------------------------------------------------------
-    # CRUD Methods
-    # -------------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # EXTENDS base
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "cabinet.mission.letter",
-                    sequence_date=vals.get("date_start"),
-                )
-        return super().create(vals_list)
 
     # -------------------------------------------------------------------------
     # Actions
