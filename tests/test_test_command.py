@@ -33,6 +33,17 @@ def _summarize(tmp_path, odoo_log, pytest_log, odoo_rc=0, pytest_rc=0):
     return subprocess.run(cmd, capture_output=True, text=True, check=False)
 
 
+def _run_test_command(env):
+    return subprocess.run(
+        [str(ROOT / "scripts" / "cabinet"), "test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+
+
 def test_summary_adds_odoo_and_pytest_counts(tmp_path):
     odoo_log = (
         "2026-12-04 INFO db odoo.tests.result: 2 failed, 1 error(s) of 40 tests "
@@ -71,28 +82,13 @@ def test_test_command_refuses_to_run_without_odoo(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "ODOO_PATH"}
     env["PYTHON"] = str(fake_python)
     env["PYTHONPATH"] = ""
-    result = subprocess.run(
-        [str(ROOT / "scripts" / "cabinet"), "test"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=60,
-    )
+    result = _run_test_command(env)
     assert result.returncode == 2
     assert "Odoo 19.0 cannot be found" in result.stderr
     assert "ODOO_PATH" in result.stderr
 
 
 def test_odoo_path_without_odoo_bin_is_refused(tmp_path):
-    env = dict(os.environ, ODOO_PATH=str(tmp_path))
-    result = subprocess.run(
-        [str(ROOT / "scripts" / "cabinet"), "test"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=60,
-    )
+    result = _run_test_command(dict(os.environ, ODOO_PATH=str(tmp_path)))
     assert result.returncode == 2
     assert "Odoo 19.0 cannot be found" in result.stderr
