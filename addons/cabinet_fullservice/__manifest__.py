@@ -56,6 +56,7 @@
         # wizards (draft intake)
         "wizard/cabinet_draft_import_views.xml",
         "wizard/cabinet_einvoice_import_views.xml",
+        "wizard/cabinet_french_vat_views.xml",
         # reports (dossier)
         "report/cabinet_mission_letter_report.xml",
         "report/report_invoice.xml",

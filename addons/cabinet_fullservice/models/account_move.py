@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
-from ..tools import cdar, facturx_pdf, lifecycle, validator
+from ..tools import cdar, facturx_pdf, lifecycle, validator, vat_rates
 from .account_edi_xml_cii import DOCUMENT_NUMBER_RE, PROFILE_CONFORMANCE_LEVELS
 from .cabinet_invoice_status import STATUS_CODES
 from .cabinet_platform_flow import FLOW_STATES
@@ -352,6 +352,21 @@ class AccountMove(models.Model):
         "(BT-25/BT-26) and the invoice is typed final after down payment.",
     )
 
+    cabinet_has_foreign_vat = fields.Boolean(
+        string="Foreign VAT Rates",
+        compute="_compute_cabinet_has_foreign_vat",
+        help="Some lines carry a VAT rate that is not French (an invoice "
+        "imported from a foreign tool): BR-FR-16 blocks it until the lines "
+        "use the client's French taxes.",
+    )
+
+    @api.depends("invoice_line_ids.tax_ids.amount")
+    def _compute_cabinet_has_foreign_vat(self):
+        for move in self:
+            move.cabinet_has_foreign_vat = bool(
+                move._cabinet_is_facturx_move() and move._cabinet_get_foreign_taxes()
+            )
+
     @api.depends(
         "company_id",
         "move_type",
@@ -439,6 +454,47 @@ class AccountMove(models.Model):
         for move in self:
             move._cabinet_validate_one()
         return True
+
+    def action_cabinet_open_french_vat(self):
+        """Open the wizard that maps the draft's foreign rates to French taxes."""
+        self.ensure_one()
+        wizard = self.env["cabinet.french.vat"]._cabinet_create_for(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Apply French VAT"),
+            "res_model": "cabinet.french.vat",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _cabinet_get_foreign_taxes(self):
+        """Percent taxes of the lines whose rate BR-FR-16 refuses."""
+        self.ensure_one()
+        return self.invoice_line_ids.tax_ids.filtered(
+            lambda tax: (
+                tax.amount_type == "percent"
+                and not vat_rates.is_french_rate(tax.amount)
+            )
+        )
+
+    def _cabinet_check_can_apply_french_vat(self):
+        self.ensure_one()
+        if self.state != "draft" or not self._cabinet_is_facturx_move():
+            raise UserError(
+                self.env._(
+                    "French VAT is applied to a draft invoice of a client "
+                    "company; reset %(move)s to draft first.",
+                    move=self.display_name,
+                )
+            )
+        if not self._cabinet_get_foreign_taxes():
+            raise UserError(
+                self.env._(
+                    "Every line of %(move)s already has a French VAT rate.",
+                    move=self.display_name,
+                )
+            )
 
     def _cabinet_is_facturx_move(self):
         """Customer invoice or credit note of a client company of the firm."""
@@ -661,7 +717,10 @@ class AccountMove(models.Model):
             "BR-FR-CO-12": self.env._(
                 "Set a currency rate: non-EUR invoices give their VAT total in EUR."
             ),
-            "BR-FR-16": self.env._("Use a French VAT rate on the invoice lines."),
+            "BR-FR-16": self.env._(
+                "Use a French VAT rate on the invoice lines: reset the invoice "
+                "to draft and click Apply French VAT."
+            ),
             "CABINET-EXPORT": self.env._("Correct the invoice as the message says."),
         }
 

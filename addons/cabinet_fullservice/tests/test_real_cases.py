@@ -142,10 +142,64 @@ class TestRealCasesImport(CabinetTestCommon):
             "Invoice FA-2017-0010 cannot be imported:\nThe file is a Factur-X "
             "MINIMUM with 46.25 of VAT on a basis of 624.90 and no VAT breakdown "
             "(BG-23): 7.40 % is not a French VAT rate, so the VAT is split over "
-            "several rates the file does not give. Ask the client for the BASIC "
-            "WL, BASIC or EN 16931 version of invoice FA-2017-0010, which gives "
-            "the VAT per rate.",
+            "several rates the file does not give. Enter the taxable amount per "
+            "VAT rate printed on invoice FA-2017-0010 in the VAT Breakdown of the "
+            "import form, or ask the client for its BASIC WL, BASIC or EN 16931 "
+            "version, which gives the VAT per rate.",
         )
+
+    def _import_with_breakdown(self, breakdown):
+        raw = (REAL_DIR / "fnfe/Facture_FR_MINIMUM.pdf").read_bytes()
+        form = Form(self.env["cabinet.einvoice.import"].with_user(self.collaborator))
+        form.file = base64.b64encode(raw)
+        self.assertTrue(form.vat_breakdown_required)
+        self.assertEqual(form.company_id, self.moulin)
+        for rate, basis in breakdown:
+            with form.vat_breakdown_ids.new() as entry:
+                entry.rate = rate
+                entry.basis = basis
+        action = form.save().action_import()
+        return self.env["account.move"].browse(action["res_id"])
+
+    def test_fr_minimum_with_an_entered_breakdown_is_reissued(self):
+        """The collaborator types the breakdown printed on the paper invoice
+        (20 % on 81.90 = 16.38, 5.5 % on 543.00 = 29.87): it gives the file's
+        46.25 on 624.90, so one line per rate is created and the re-issued
+        invoice passes the gate.
+        """
+        move = self._import_with_breakdown([(20.0, 81.90), (5.5, 543.00)])
+        self._assert_draft(
+            move, "Ma jolie boutique", "out_invoice", 2, 624.90, 46.25, 671.15
+        )
+        self.assertEqual(
+            sorted(
+                (line.tax_ids.amount, line.price_subtotal)
+                for line in move.invoice_line_ids
+            ),
+            [(5.5, 543.00), (20.0, 81.90)],
+        )
+        self.assertIn(
+            f"The file gives no VAT breakdown: {self.collaborator.name} entered "
+            "it at import (20 % on 81.90, 5.5 % on 543.00)",
+            "\n".join(html2plaintext(body) for body in move.message_ids.mapped("body")),
+        )
+        with freeze_time("2017-11-20"):
+            self._post_and_validate(move)
+
+    def test_fr_minimum_with_a_wrong_breakdown_imports_nothing(self):
+        moves_before = self.env["account.move"].search_count([])
+        with self.assertRaises(UserError) as caught:
+            self._import_with_breakdown([(20.0, 81.90), (10.0, 543.00)])
+        self.assertEqual(
+            str(caught.exception),
+            "Invoice FA-2017-0010 cannot be imported:\nThe VAT breakdown entered "
+            "gives a taxable amount of 624.90 and VAT of 70.68, but the file says "
+            "624.90 (BT-109) and 46.25 (BT-110). Correct the amounts per rate as "
+            "printed on the invoice.",
+        )
+        with self.assertRaisesRegex(UserError, "7.4 % is not a French VAT rate"):
+            self._import_with_breakdown([(7.4, 624.90)])
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
 
     def test_ue_basic_keeps_the_intra_community_category(self):
         move = self._import("fnfe/Facture_UE_BASIC.pdf")
@@ -380,12 +434,13 @@ class TestRealCiiIntoClient(CabinetTestCommon):
     GrandTotalAmount). Odoo turns each header allowance or charge (BG-20,
     BG-21) into a line of its own, counted in the draft's lines.
 
-    None of these files can pass the gate once completed from the dossier,
-    for a reason inherent to their data: every one uses a VAT rate that is
-    not French (6, 21, 25, 15, 12 or 19 %), which BR-FR-16 refuses, and
-    examples 2 to 5 are in NOK or DKK without the EUR VAT total BR-FR-CO-12
-    asks for. Each test posts the draft, runs the gate and asserts the
-    blocking rules and that sending is refused.
+    The drafts keep the file's rates, none of them French (6, 21, 25, 15, 12
+    or 19 %): the gate refuses them (BR-FR-16) until the collaborator applies
+    the client's French VAT (net amounts kept, VAT recomputed, mapping
+    logged). The buyers are customers of client A's dossier, which holds
+    their electronic address (BT-49, BR-FR-12) the files lack. Examples 2
+    to 5 are in NOK or DKK: the VAT total is also given in EUR (BR-FR-CO-12).
+    Each test ends with the re-issued invoice passing the gate.
     """
 
     @classmethod
@@ -409,6 +464,33 @@ class TestRealCiiIntoClient(CabinetTestCommon):
         # Odoo posts no document in an inactive currency: the manager turns
         # on the currencies the client invoices in (multi-currency setup).
         (cls.env.ref("base.NOK") | cls.env.ref("base.DKK")).active = True
+        cls.dossier_customers = cls._create_dossier_customers()
+
+    @classmethod
+    def _create_dossier_customers(cls):
+        """Client A's foreign customers, with the electronic address (Peppol
+        scheme and identifier) the client gave the cabinet.
+        """
+        Partner = cls.env["res.partner"]
+        customers = {}
+        for key, name, country, vat, eas, endpoint in (
+            ("odin", "ODIN 59", "nl", False, "0106", "34123456"),
+            ("no", "The Buyercompany", "no", False, "0192", "987654321"),
+            ("dk", "Buyercompany ltd", "dk", False, "0088", "5790000436057"),
+            ("de", "BuyerName", "de", False, "0088", "4000001000005"),
+        ):
+            customers[key] = Partner.create(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "company_id": cls.client_a.id,
+                    "country_id": cls.env.ref(f"base.{country}").id,
+                    "vat": vat,
+                    "peppol_eas": eas,
+                    "peppol_endpoint": endpoint,
+                }
+            )
+        return customers
 
     def _import(self, relative_path, company=None):
         raw = (REAL_DIR / relative_path).read_bytes()
@@ -436,6 +518,7 @@ class TestRealCiiIntoClient(CabinetTestCommon):
                     "amount_untaxed": untaxed,
                     "amount_tax": tax,
                     "amount_total": total,
+                    "cabinet_has_foreign_vat": True,
                 }
             ],
         )
@@ -454,31 +537,67 @@ class TestRealCiiIntoClient(CabinetTestCommon):
             self._chatter(move),
         )
 
-    def _post_and_validate(self, move):
-        move.with_user(self.collaborator).action_post()
-        move.with_user(self.collaborator).action_cabinet_validate()
-        return move
-
     def _fatal_rules(self, move):
         report = move.cabinet_validation_report or {}
         return {item["rule"].split("_")[0] for item in report.get("fatal", [])}
 
-    def _assert_blocked_by_the_gate(self, move, rules):
-        self._post_and_validate(move)
-        self.assertEqual(move.cabinet_validation_state, "invalid")
-        # Exactly the rules the data breaks: quantities are written with at
-        # most 4 decimals (BR-FR-DEC-02 never fires on our own output).
-        self.assertEqual(self._fatal_rules(move), rules)
-        with self.assertRaisesRegex(UserError, "fails .* blocking rule"):
-            move.with_user(self.collaborator).action_cabinet_send()
+    def _apply_french_vat(self, move, proposals):
+        """Open the wizard as the collaborator, check the proposed mapping
+        (foreign rate -> French rate), accept it.
+        """
+        action = move.with_user(self.collaborator).action_cabinet_open_french_vat()
+        wizard = self.env["cabinet.french.vat"].browse(action["res_id"])
+        self.assertEqual(
+            {line.foreign_rate: line.french_tax_id.amount for line in wizard.line_ids},
+            proposals,
+        )
+        wizard.with_user(self.collaborator).action_apply()
+        self.assertFalse(move.cabinet_has_foreign_vat)
+        return wizard
+
+    def _reissue(self, move, proposals, untaxed, tax, total, customer):
+        """French VAT applied, then posted and checked: the gate passes, the
+        buyer's BT-49 comes from the dossier customer.
+
+        :return: the re-issued XML as an lxml tree
+        """
+        self._apply_french_vat(move, proposals)
+        self.assertRecordValues(
+            move,
+            [{"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total}],
+        )
+        self.assertEqual(move.partner_id, self.dossier_customers[customer])
+        move.with_user(self.collaborator).action_post()
+        move.with_user(self.collaborator).action_cabinet_validate()
+        self.assertEqual(
+            move.cabinet_validation_state, "valid", move.cabinet_validation_report
+        )
+        tree = etree.fromstring(move._cabinet_build_facturx_xml())
+        partner = self.dossier_customers[customer]
+        uri = tree.xpath(
+            f"{BUYER}/ram:URIUniversalCommunication/ram:URIID", namespaces=NS
+        )
+        self.assertEqual(
+            [(node.get("schemeID"), node.text) for node in uri],
+            [(partner.peppol_eas, partner.peppol_endpoint)],
+        )
+        rates = tree.xpath(
+            f"{SETTLEMENT}/ram:ApplicableTradeTax/ram:RateApplicablePercent",
+            namespaces=NS,
+        )
+        self.assertTrue(
+            all(float(node.text) in (0, 2.1, 5.5, 10, 20) for node in rates)
+        )
+        return tree
 
     def test_cii_example1_return_line_is_imported_as_a_negative_quantity(self):
         """12115118 (NL, EUR): 20 lines, 229.60 + 20.73 = 250.33.
 
         Line 20 bills 6 x 18.33 with a net amount of -109.98: the header
         totals are built on -109.98 (BR-CO-10), so it is a return, imported
-        as -6. Blocked at the gate: 6 % and 21 % are Dutch rates (BR-FR-16);
-        the Dutch buyer has no electronic address (BR-FR-12, BT-49).
+        as -6. Re-issued at 5.5 % on 183.23 (10.08) and 20 % on 46.37
+        (9.27): 229.60 + 19.35 = 248.95, to ODIN 59 matched by name in the
+        dossier.
         """
         move = self._import("en16931-cii/CII_example1.xml")
         self._assert_draft(move, "EUR", 20, 229.60, 20.73, 250.33)
@@ -488,7 +607,7 @@ class TestRealCiiIntoClient(CabinetTestCommon):
             [{"quantity": -6.0, "price_unit": 18.33, "price_subtotal": -109.98}],
         )
         self.assertIn("Line 20: the file bills 6", self._chatter(move))
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        self._reissue(move, {6.0: 5.5, 21.0: 20.0}, 229.60, 19.35, 248.95, "odin")
 
     def test_cii_example2_price_base_quantity_is_read_per_unit(self):
         """TOSL108 (NO, NOK): 5 lines plus a header allowance and a header
@@ -497,8 +616,9 @@ class TestRealCiiIntoClient(CabinetTestCommon):
         Every line repeats its net price as price base quantity BT-149
         (1273 per 1273 units): read literally, line 1 would be worth 1.00,
         not 1273. Read per unit, every line gives its BT-131, which the
-        totals confirm. Blocked at the gate: 25 % and 15 % are Norwegian
-        rates (BR-FR-16); no buyer electronic address (BR-FR-12).
+        totals confirm. Re-issued at 20 % for both Norwegian rates (25 % on
+        1460.50, 15 % on 1.00; the tie at 15 % proposes the higher rate),
+        the exempt line stays: 1436.50 + 292.30 = 1728.80.
         """
         move = self._import("en16931-cii/CII_example2.xml")
         self._assert_draft(move, "NOK", 7, 1436.50, 365.28, 1801.78)
@@ -508,20 +628,22 @@ class TestRealCiiIntoClient(CabinetTestCommon):
             [-100.0, 100.0, 1273.0, -3.96, 4.96, -25.0, 187.5],
         )
         self.assertIn("Line 1: the price base quantity 1273", self._chatter(move))
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        self._reissue(move, {25.0: 20.0, 15.0: 20.0}, 1436.50, 292.30, 1728.80, "no")
 
     def test_cii_example3_header_charge_becomes_a_line(self):
         """TOSL108 (DK, DKK): 1 line plus a header charge of 100 (freight);
-        900 + 225 = 1125. Blocked: 25 % (BR-FR-16), no BT-49 (BR-FR-12).
+        900 + 225 = 1125. Re-issued at 20 %: 900 + 180 = 1080.
         """
         move = self._import("en16931-cii/CII_example3.xml")
         self._assert_draft(move, "DKK", 2, 900.0, 225.0, 1125.0)
         self._assert_seller_noted(move, "SubscriptionSeller", "DK16356706")
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        self._reissue(move, {25.0: 20.0}, 900.0, 180.0, 1080.0, "dk")
 
     def test_cii_example4_two_danish_rates_are_imported(self):
         """TOSL110 (DK, DKK): 3 lines, 25 % on 1500 and 12 % on 2500;
-        4000 + 675 = 4675. Blocked: 25 % and 12 % (BR-FR-16), no BT-49 (BR-FR-12).
+        4000 + 675 = 4675. Blocked at the gate while the Danish rates stay
+        (BR-FR-16, with the hint); re-issued at 20 % and 10 %:
+        4000 + 300 + 250 = 4550.
         """
         move = self._import("en16931-cii/CII_example4.xml")
         self._assert_draft(move, "DKK", 3, 4000.0, 675.0, 4675.0)
@@ -532,18 +654,38 @@ class TestRealCiiIntoClient(CabinetTestCommon):
             "The sale tax Imported VAT S 12% was created for the rate 12 %",
             self._chatter(move),
         )
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        move.with_user(self.collaborator).action_post()
+        move.with_user(self.collaborator).action_cabinet_validate()
+        self.assertEqual(self._fatal_rules(move), {"BR-FR-16"})
+        self.assertIn("click Apply French VAT", move.cabinet_validation_html)
+        with self.assertRaisesRegex(UserError, "fails .* blocking rule"):
+            move.with_user(self.collaborator).action_cabinet_send()
+        with self.assertRaisesRegex(UserError, "reset .* to draft first"):
+            move.with_user(self.collaborator).action_cabinet_open_french_vat()
+        move.with_user(self.collaborator).button_draft()
+        self._reissue(move, {25.0: 20.0, 12.0: 10.0}, 4000.0, 550.0, 4550.0, "dk")
+        self.assertIn(
+            "Imported VAT S 12% (12 %) → 10% G on 1 line(s), taxable amount 2500.00",
+            self._chatter(move),
+        )
+        self.assertIn(
+            "Untaxed, VAT, total: 4000.00 / 675.00 / 4675.00 before; "
+            "4000.00 / 550.00 / 4550.00 now.",
+            self._chatter(move),
+        )
 
     def test_cii_example5_tax_currency_total_is_not_taken_for_the_vat(self):
         """TOSL110 (NL seller, DKK, VAT accounting currency EUR): 3 lines
         plus a 10 % header allowance and charge of 150 (5 draft lines);
         4000 + 675.00 DKK (not the 628.62 EUR of the second BT-110) = 4675.
-        Blocked: 25 % and 12 % (BR-FR-16), no BT-49 (BR-FR-12).
+        The buyer's VAT number DK16356607 fails its checksum and is not
+        used: the buyer is found in the dossier by its name. Re-issued at
+        20 % and 10 %: 4000 + 550 = 4550.
         """
         move = self._import("en16931-cii/CII_example5.xml")
         self._assert_draft(move, "DKK", 5, 4000.0, 675.0, 4675.0)
         self._assert_seller_noted(move, "SellerCompany", "NL16356706")
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        self._reissue(move, {25.0: 20.0, 12.0: 10.0}, 4000.0, 550.0, 4550.0, "dk")
 
     def test_rounding_case_lines_cancel_out_to_zero_totals(self):
         """ID 0 (DE, EUR): 4 lines +720.81 (S 19 %), +0.01 (Z), -720.81,
@@ -552,8 +694,8 @@ class TestRealCiiIntoClient(CabinetTestCommon):
         Decision: no rounding mechanism is needed. Odoo rounds VAT per line
         (136.95 and -136.95 at 19 %), and the file's decimals are checked as
         decimals, so the draft gives exactly 0.00 / 0.00 / 0.00; the
-        totals-equality check would refuse the file otherwise. Blocked:
-        19 % is a German rate (BR-FR-16), no BT-49 (BR-FR-12).
+        totals-equality check would refuse the file otherwise. Re-issued at
+        20 %, the totals stay 0.00.
         """
         move = self._import("en16931-cii/CII-BR-CO-10-RoundingIssue.xml")
         self._assert_draft(move, "EUR", 4, 0.0, 0.0, 0.0)
@@ -562,7 +704,33 @@ class TestRealCiiIntoClient(CabinetTestCommon):
             move.invoice_line_ids.mapped("price_subtotal"),
             [720.81, 0.01, -720.81, -0.01],
         )
-        self._assert_blocked_by_the_gate(move, {"BR-FR-12", "BR-FR-16"})
+        self._reissue(move, {19.0: 20.0}, 0.0, 0.0, 0.0, "de")
+
+    def test_customer_without_electronic_address_is_blocked_by_br_fr_12(self):
+        """With no electronic address in the dossier, the re-issued invoice
+        is refused by BR-FR-12 and the finding says what to set.
+        """
+        self.dossier_customers["dk"].peppol_endpoint = False
+        move = self._import("en16931-cii/CII_example3.xml")
+        self._apply_french_vat(move, {25.0: 20.0})
+        move.with_user(self.collaborator).action_post()
+        move.with_user(self.collaborator).action_cabinet_validate()
+        self.assertEqual(self._fatal_rules(move), {"BR-FR-12"})
+        self.assertIn(
+            "Set the electronic invoicing address of the customer.",
+            move.cabinet_validation_html,
+        )
+
+    def test_french_vat_wizard_refuses_a_foreign_target_rate(self):
+        move = self._import("en16931-cii/CII_example3.xml")
+        action = move.with_user(self.collaborator).action_cabinet_open_french_vat()
+        wizard = self.env["cabinet.french.vat"].browse(action["res_id"])
+        wizard.line_ids.french_tax_id = wizard.line_ids.foreign_tax_id
+        with self.assertRaisesRegex(
+            UserError, r"Imported VAT S 25% is not a French VAT rate \(BR-FR-16\)"
+        ):
+            wizard.with_user(self.collaborator).action_apply()
+        self.assertEqual(move.amount_tax, 225.0)
 
     def test_seller_matching_no_client_needs_a_chosen_company(self):
         raw = (REAL_DIR / "en16931-cii/CII_example4.xml").read_bytes()

@@ -1,13 +1,14 @@
 import base64
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import escape_psql
 
-from ..tools import einvoice_reader
+from ..tools import einvoice_reader, vat_rates
 from .cabinet_import_mixin import clean_siren, clean_siret, clean_vat
 
 _logger = logging.getLogger(__name__)
@@ -18,14 +19,6 @@ EU_VAT_COUNTRIES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR",
     "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI",
     "SK",
-}  # fmt: skip
-# VAT rates BR-FR-16 accepts (BR-FR Flux 2 schematron, BT-96/BT-119/BT-152).
-FRENCH_VAT_RATES = {
-    Decimal(rate)
-    for rate in (
-        "0", "0.9", "1.05", "1.75", "2.1", "5.5", "7", "8.5", "9.2", "9.6", "10",
-        "13", "19.6", "20", "20.6",
-    )
 }  # fmt: skip
 
 
@@ -46,6 +39,20 @@ class CabinetEinvoiceImport(models.TransientModel):
         "the seller data comes from this client's dossier and the difference "
         "is noted on the draft.",
     )
+    vat_breakdown_required = fields.Boolean(
+        string="VAT Breakdown Required",
+        readonly=True,
+        help="The file is a Factur-X MINIMUM whose VAT total is split over "
+        "several rates it does not give.",
+    )
+    vat_breakdown_ids = fields.One2many(
+        comodel_name="cabinet.einvoice.import.vat",
+        inverse_name="wizard_id",
+        string="VAT Breakdown",
+        help="For a MINIMUM file with VAT at several rates: the taxable "
+        "amount per rate, as printed on the invoice. It must give the file's "
+        "taxable total (BT-109) and VAT total (BT-110) to the cent.",
+    )
 
     def _get_company_domain(self):
         return [
@@ -59,13 +66,17 @@ class CabinetEinvoiceImport(models.TransientModel):
 
     @api.onchange("file")
     def _onchange_file(self):
-        # Propose the client whose identifiers are the file's seller's; an
-        # unreadable file is reported by action_import, not here.
-        if not self.file or self.company_id:
+        # Propose the client whose identifiers are the file's seller's and
+        # ask for the VAT breakdown a MINIMUM lacks; an unreadable file is
+        # reported by action_import, not here.
+        if not self.file:
             return
         try:
             facts = self._cabinet_read_file(base64.b64decode(self.file))[2]
         except UserError:
+            return
+        self.vat_breakdown_required = self._cabinet_is_minimum_without_rate(facts)
+        if self.company_id:
             return
         company, accessible = self._cabinet_match_seller(facts)
         if accessible:
@@ -163,7 +174,17 @@ class CabinetEinvoiceImport(models.TransientModel):
             if check.reading is None
         ]
         if self._cabinet_is_minimum_without_rate(facts):
-            problems.append(self._cabinet_minimum_problem(facts))
+            if self.vat_breakdown_ids:
+                problems += self._cabinet_use_entered_breakdown(facts)
+            else:
+                problems.append(self._cabinet_minimum_problem(facts))
+        elif self.vat_breakdown_ids:
+            problems.append(
+                self.env._(
+                    "The file gives its own VAT (breakdown or single rate): "
+                    "remove the VAT breakdown entered in the import form."
+                )
+            )
         if problems:
             raise UserError(
                 self.env._(
@@ -201,10 +222,8 @@ class CabinetEinvoiceImport(models.TransientModel):
         basis = facts.tax_basis_total or Decimal(0)
         rates = [
             rate
-            for rate in FRENCH_VAT_RATES
-            if rate
-            and (basis * rate / 100).quantize(einvoice_reader.CENT, ROUND_HALF_UP)
-            == facts.tax_total
+            for rate in vat_rates.BR_FR_16_RATES
+            if rate and vat_rates.vat_amount(basis, rate) == facts.tax_total
         ]
         return rates[0] if len(rates) == 1 else None
 
@@ -215,13 +234,68 @@ class CabinetEinvoiceImport(models.TransientModel):
             "The file is a Factur-X MINIMUM with %(tax)s of VAT on a basis of "
             "%(basis)s and no VAT breakdown (BG-23): %(rate)s %% is not a "
             "French VAT rate, so the VAT is split over several rates the file "
-            "does not give. Ask the client for the BASIC WL, BASIC or EN 16931 "
-            "version of invoice %(number)s, which gives the VAT per rate.",
+            "does not give. Enter the taxable amount per VAT rate printed on "
+            "invoice %(number)s in the VAT Breakdown of the import form, or ask "
+            "the client for its BASIC WL, BASIC or EN 16931 version, which "
+            "gives the VAT per rate.",
             tax=facts.tax_total,
             basis=basis,
             rate=rate.quantize(einvoice_reader.CENT),
             number=facts.number,
         )
+
+    def _cabinet_use_entered_breakdown(self, facts):
+        """Check the VAT breakdown the user entered for a MINIMUM and, when
+        it gives the file's totals, make it the file's breakdown (BG-23).
+
+        :return: list of problems, empty when the breakdown is usable
+        """
+        problems = []
+        breakdowns = []
+        for entry in self.vat_breakdown_ids:
+            rate = Decimal(vat_rates.format_rate(entry.rate))
+            if not vat_rates.is_french_rate(rate) or not rate:
+                problems.append(
+                    self.env._(
+                        "VAT breakdown: %(rate)s %% is not a French VAT rate "
+                        "(BR-FR-16); use 20, 10, 5.5 or 2.1 %%.",
+                        rate=vat_rates.format_rate(rate),
+                    )
+                )
+                continue
+            basis = Decimal(f"{entry.basis:.2f}")
+            breakdowns.append(
+                einvoice_reader.VatBreakdown(
+                    category="S",
+                    rate=rate,
+                    basis=basis,
+                    amount=vat_rates.vat_amount(basis, rate),
+                )
+            )
+        rates = [breakdown.rate for breakdown in breakdowns]
+        if len(set(rates)) != len(rates):
+            problems.append(
+                self.env._("VAT breakdown: enter each rate once, with its total.")
+            )
+        if problems:
+            return problems
+        basis = sum((breakdown.basis for breakdown in breakdowns), Decimal(0))
+        tax = sum((breakdown.amount for breakdown in breakdowns), Decimal(0))
+        if basis != facts.tax_basis_total or tax != facts.tax_total:
+            return [
+                self.env._(
+                    "The VAT breakdown entered gives a taxable amount of "
+                    "%(basis)s and VAT of %(tax)s, but the file says %(f_basis)s "
+                    "(BT-109) and %(f_tax)s (BT-110). Correct the amounts per "
+                    "rate as printed on the invoice.",
+                    basis=basis,
+                    tax=tax,
+                    f_basis=facts.tax_basis_total,
+                    f_tax=facts.tax_total,
+                )
+            ]
+        facts.vat_breakdowns = breakdowns
+        return []
 
     def _cabinet_match_seller(self, facts):
         """The client company whose SIREN or VAT number is the seller's.
@@ -300,10 +374,10 @@ class CabinetEinvoiceImport(models.TransientModel):
                     "name": self.env._(
                         "Imported VAT %(category)s %(rate)s%%",
                         category=breakdown.category,
-                        rate=breakdown.rate.normalize(),
+                        rate=vat_rates.format_rate(breakdown.rate),
                     ),
                     "amount": float(breakdown.rate),
-                    "invoice_label": f"{breakdown.rate.normalize()}%",
+                    "invoice_label": f"{vat_rates.format_rate(breakdown.rate)}%",
                     "ubl_cii_tax_category_code": breakdown.category,
                     "ubl_cii_tax_exemption_reason_code": False,
                     "active": True,
@@ -313,20 +387,21 @@ class CabinetEinvoiceImport(models.TransientModel):
         )
 
     def _cabinet_imported_tax_note(self, tax, breakdown):
-        if breakdown.rate.normalize() in FRENCH_VAT_RATES:
+        if vat_rates.is_french_rate(breakdown.rate):
             return self.env._(
                 "The sale tax %(tax)s was created for the VAT category "
                 "%(category)s at %(rate)s %% of the file.",
                 tax=tax.name,
                 category=breakdown.category,
-                rate=breakdown.rate.normalize(),
+                rate=vat_rates.format_rate(breakdown.rate),
             )
         return self.env._(
             "The sale tax %(tax)s was created for the rate %(rate)s %% of the "
             "file, which is not a French VAT rate: the validation gate will "
-            "block the invoice (BR-FR-16) until its lines use a French rate.",
+            "block the invoice (BR-FR-16) until its lines use a French rate "
+            "(Apply French VAT on the draft).",
             tax=tax.name,
-            rate=breakdown.rate.normalize(),
+            rate=vat_rates.format_rate(breakdown.rate),
         )
 
     def _cabinet_get_buyer(self, company, facts):
@@ -336,6 +411,8 @@ class CabinetEinvoiceImport(models.TransientModel):
         siren = next(filter(None, map(clean_siren, legal_ids)), "")
         vat = clean_vat(facts.buyer_vat)
         partner = self._cabinet_find_customer(company, siret, siren, vat)
+        if not partner and not (siret or siren or vat):
+            partner = self._cabinet_find_customer_by_name(company, facts)
         if partner:
             return partner
         # An invalid SIRET (bad checksum, as in the FNFE 2017 examples) is
@@ -350,6 +427,30 @@ class CabinetEinvoiceImport(models.TransientModel):
         return self.env["res.partner"].create(
             self._cabinet_prepare_customer_vals(company, values)
         )
+
+    def _cabinet_find_customer_by_name(self, company, facts):
+        """A file naming its buyer by name only (no SIREN, SIRET or VAT
+        number) is matched to the dossier customer of that exact name and
+        country, so that the draft takes what the dossier knows of it (its
+        electronic address BT-49, say). Two such customers match none.
+        """
+        if not facts.buyer_name:
+            return self.env["res.partner"]
+        country = (facts.buyer_country or "FR").upper()
+        partners = (
+            self.env["res.partner"]
+            .with_company(company)
+            .search(
+                [
+                    ("company_id", "in", [False, company.id]),
+                    ("parent_id", "=", False),
+                    ("name", "=ilike", escape_psql(facts.buyer_name.strip())),
+                    ("country_id.code", "=", country),
+                ],
+                limit=2,
+            )
+        )
+        return partners if len(partners) == 1 else partners.browse()
 
     def _cabinet_create_draft(self, company, xml_bytes, root, facts):
         """Create the draft with Odoo's CII/UBL importer, in ``company``."""
@@ -412,7 +513,7 @@ class CabinetEinvoiceImport(models.TransientModel):
                             "Invoice %(number)s, VAT %(category)s %(rate)s %%",
                             number=facts.number,
                             category=breakdown.category,
-                            rate=breakdown.rate,
+                            rate=vat_rates.format_rate(breakdown.rate),
                         ),
                         "quantity": 1,
                         "price_unit": float(breakdown.basis * sign),
@@ -585,6 +686,18 @@ class CabinetEinvoiceImport(models.TransientModel):
                     "breakdown was created from its totals."
                 )
             )
+        if self.vat_breakdown_ids:
+            notes.append(
+                self.env._(
+                    "The file gives no VAT breakdown: %(user)s entered it at "
+                    "import (%(breakdown)s), which gives the file's totals.",
+                    user=self.env.user.name,
+                    breakdown=", ".join(
+                        f"{vat_rates.format_rate(item.rate)} % on {item.basis}"
+                        for item in facts.vat_breakdowns
+                    ),
+                )
+            )
         return notes + self._cabinet_corrected_invoice_notes(move, facts)
 
     def _cabinet_corrected_invoice_notes(self, move, facts):
@@ -656,3 +769,14 @@ class CabinetEinvoiceImport(models.TransientModel):
             body=self.env._("Original file from the client's invoicing tool."),
             attachment_ids=attachment.ids,
         )
+
+
+class CabinetEinvoiceImportVat(models.TransientModel):
+    _name = "cabinet.einvoice.import.vat"
+    _description = "VAT Breakdown Entered at E-invoice Import"
+
+    wizard_id = fields.Many2one(
+        comodel_name="cabinet.einvoice.import", required=True, ondelete="cascade"
+    )
+    rate = fields.Float(string="VAT Rate (%)", digits=(5, 2), required=True)
+    basis = fields.Float(string="Taxable Amount", digits=(16, 2), required=True)
