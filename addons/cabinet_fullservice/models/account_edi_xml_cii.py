@@ -147,9 +147,7 @@ class AccountEdiXmlCii(models.AbstractModel):
         """Ordered (subject code, text) pairs of the invoice notes."""
         company = invoice.company_id
         notes = [
-            ("PMT", company.cabinet_note_pmt),
-            ("PMD", company.cabinet_note_pmd),
-            ("AAB", company.cabinet_note_aab),
+            *invoice._cabinet_get_payment_notes(),
             ("BAR", self._cabinet_get_bar_treatment(invoice)),
         ]
         mandate_note = invoice._cabinet_get_mandate_note()

@@ -12,6 +12,7 @@ from ..tools import cdar, facturx_pdf, lifecycle, validator, vat_rates
 from .account_edi_xml_cii import DOCUMENT_NUMBER_RE, PROFILE_CONFORMANCE_LEVELS
 from .cabinet_invoice_status import STATUS_CODES
 from .cabinet_platform_flow import FLOW_STATES
+from .res_company import NOTE_PMT_CONSUMER
 
 _logger = logging.getLogger(__name__)
 
@@ -495,6 +496,24 @@ class AccountMove(models.Model):
                     move=self.display_name,
                 )
             )
+
+    def _cabinet_get_payment_notes(self):
+        """The PMT, PMD and AAB notes of the invoice (BR-FR-05, C. com.
+        L441-9), as (subject code, text) pairs, texts from the company.
+
+        A consumer owes no EUR 40 indemnity (D441-5): its PMT note says so
+        instead of claiming it (RC-29).
+        """
+        self.ensure_one()
+        company = self.company_id
+        pmt = company.cabinet_note_pmt
+        if not self.commercial_partner_id.cabinet_is_business:
+            pmt = NOTE_PMT_CONSUMER
+        return [
+            ("PMT", pmt),
+            ("PMD", company.cabinet_note_pmd),
+            ("AAB", company.cabinet_note_aab),
+        ]
 
     def _cabinet_is_facturx_move(self):
         """Customer invoice or credit note of a client company of the firm."""

@@ -20,6 +20,12 @@ NOTE_PMD = (
     "taux d'intérêt légal (article L441-10 du Code de commerce)."
 )
 NOTE_AAB = "Aucun escompte n'est accordé en cas de paiement anticipé."
+# A consumer owes no flat indemnity (D441-5 applies between professionals);
+# BR-FR-05 still wants a PMT note, which says so.
+NOTE_PMT_CONSUMER = (
+    "Client non professionnel : aucune indemnité forfaitaire pour frais de "
+    "recouvrement n'est due (article L441-10 du Code de commerce)."
+)
 
 # Fields whose change may break the identity of a client company.
 IDENTITY_FIELDS = {

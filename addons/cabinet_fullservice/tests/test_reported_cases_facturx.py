@@ -595,6 +595,50 @@ class TestReportedCasesFacturx(FacturxTestCommon):
             self.assertEqual(codes.count(code), 1)
         self._validate_xml(invoice)
 
+    def _invoice_html(self, invoice):
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "account.account_invoices", invoice.ids
+        )
+        return html.decode()
+
+    def test_rc29_indemnity_mention_from_the_company_for_businesses_only(self):
+        """RC-29: the EUR 40 mention comes from the company's settings and
+        is printed for a business customer; a consumer's invoice carries no
+        such claim (its PMT note says none is due, BR-FR-05 wants one).
+        """
+        self.client_a.cabinet_note_pmt = (
+            "Indemnité forfaitaire pour frais de recouvrement : 40 euros (D441-5)."
+        )
+        business = self._post_client_invoice([("Conseil", 1, 100.0, 20.0)])
+        consumer = self._post_client_invoice(
+            [("Conseil", 1, 100.0, 20.0)], partner=self.consumer_p1
+        )
+        self.assertIn(
+            "Indemnité forfaitaire pour frais de recouvrement : 40 euros (D441-5).",
+            self._invoice_html(business),
+        )
+        consumer_html = self._invoice_html(consumer)
+        self.assertNotIn("40 euros", consumer_html)
+        self.assertIn("Client non professionnel", consumer_html)
+        notes = dict(
+            zip(
+                *(
+                    self._values(self._xml_tree(consumer)[0], xpath)
+                    for xpath in (
+                        "//ram:IncludedNote/ram:SubjectCode",
+                        "//ram:IncludedNote/ram:Content",
+                    )
+                ),
+                strict=True,
+            )
+        )
+        self.assertEqual(
+            notes["PMT"],
+            "Client non professionnel : aucune indemnité forfaitaire pour frais "
+            "de recouvrement n'est due (article L441-10 du Code de commerce).",
+        )
+        self.assertIn("pénalités", notes["PMD"])
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-10-20")
