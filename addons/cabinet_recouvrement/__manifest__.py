@@ -10,7 +10,10 @@
     "maintainers": ["cabinet-fullservice"],
     "website": "https://github.com/cabinet-fullservice/cabinet-fullservice",
     "development_status": "Alpha",
-    "depends": ["cabinet_fullservice"],
-    "data": [],
+    "depends": ["cabinet_fullservice", "sms"],
+    "data": [
+        # menus
+        "views/cabinet_recouvrement_menus.xml",
+    ],
     "installable": True,
 }
