@@ -10,7 +10,37 @@
     "maintainers": ["cabinet-fullservice"],
     "website": "https://github.com/cabinet-fullservice/cabinet-fullservice",
     "development_status": "Alpha",
-    "depends": ["cabinet_fullservice"],
-    "data": [],
+    "depends": ["cabinet_fullservice", "sms"],
+    "data": [
+        # security
+        "security/ir.model.access.csv",
+        "security/cabinet_dunning_policy_security.xml",
+        "security/cabinet_dunning_level_security.xml",
+        "security/cabinet_dunning_communication_security.xml",
+        "security/cabinet_dunning_communication_line_security.xml",
+        "security/cabinet_dunning_run_security.xml",
+        "security/cabinet_dunning_dispute_security.xml",
+        "security/cabinet_payment_promise_security.xml",
+        "security/cabinet_payment_plan_security.xml",
+        "security/cabinet_payment_plan_line_security.xml",
+        # data
+        "data/mail_template_data.xml",
+        "data/cabinet_dunning_policy_data.xml",
+        "data/ir_cron_data.xml",
+        # views
+        "views/cabinet_dunning_policy_views.xml",
+        "views/cabinet_dunning_communication_views.xml",
+        "views/cabinet_dunning_dispute_views.xml",
+        "views/cabinet_payment_promise_views.xml",
+        "views/cabinet_payment_plan_views.xml",
+        "views/cabinet_dunning_run_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "views/res_company_views.xml",
+        # wizards
+        "wizard/cabinet_dunning_policy_copy_views.xml",
+        # menus
+        "views/cabinet_recouvrement_menus.xml",
+    ],
     "installable": True,
 }

@@ -1,0 +1,77 @@
+from odoo import fields, models
+
+
+class CabinetPaymentPromise(models.Model):
+    """The debtor promised to pay by a date: reminders wait until then.
+
+    A promise still open after its date with the invoices unpaid is broken
+    by the next run, and reminders resume.
+    """
+
+    _name = "cabinet.payment.promise"
+    _description = "Promise to pay"
+    _inherit = ("mail.thread",)
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        string="Client Company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Debtor",
+        required=True,
+        index=True,
+    )
+    move_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Invoices",
+        check_company=True,
+        help="Leave empty when the promise covers the whole debt.",
+    )
+    date = fields.Date(string="Promised Date", required=True, tracking=True)
+    amount = fields.Monetary(currency_field="currency_id")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        selection=[("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
+        required=True,
+        default="open",
+        tracking=True,
+    )
+    note = fields.Text()
+
+    # -------------------------------------------------------------------------
+    # Actions
+    # -------------------------------------------------------------------------
+
+    def action_mark_kept(self):
+        """The debtor paid as promised."""
+        self.state = "kept"
+
+    def action_mark_broken(self):
+        """The debtor did not pay: reminders resume."""
+        self.state = "broken"
+
+    # -------------------------------------------------------------------------
+    # Business Methods
+    # -------------------------------------------------------------------------
+
+    def _cabinet_is_paid(self):
+        """Whether every invoice of the promise is paid."""
+        self.ensure_one()
+        moves = self.move_ids
+        return bool(moves) and all(
+            move.currency_id.is_zero(move.amount_residual) for move in moves
+        )
+
+    def _cabinet_update_state(self, date):
+        """Mark open promises kept or broken once ``date`` is past them."""
+        for promise in self.filtered(lambda p: p.state == "open"):
+            if promise._cabinet_is_paid():
+                promise.state = "kept"
+            elif promise.date < date:
+                promise.state = "broken"

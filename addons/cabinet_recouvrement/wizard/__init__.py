@@ -1,0 +1,1 @@
+from . import cabinet_dunning_policy_copy
