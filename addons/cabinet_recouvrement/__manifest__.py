@@ -12,6 +12,14 @@
     "development_status": "Alpha",
     "depends": ["cabinet_fullservice", "sms"],
     "data": [
+        # security
+        "security/ir.model.access.csv",
+        # data
+        "data/cabinet_penalty_rate_data.xml",
+        # views
+        "views/cabinet_penalty_rate_views.xml",
+        "views/res_company_views.xml",
+        "views/res_partner_views.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

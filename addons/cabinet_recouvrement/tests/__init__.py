@@ -1,1 +1,2 @@
 from . import test_penalties_tools
+from . import test_late_penalties
