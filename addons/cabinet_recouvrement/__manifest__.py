@@ -14,10 +14,12 @@
     "data": [
         # security
         "security/ir.model.access.csv",
+        "security/cabinet_penalty_claim_security.xml",
         # data
         "data/cabinet_penalty_rate_data.xml",
         # views
         "views/cabinet_penalty_rate_views.xml",
+        "views/cabinet_penalty_claim_views.xml",
         "views/res_company_views.xml",
         "views/res_partner_views.xml",
         # menus

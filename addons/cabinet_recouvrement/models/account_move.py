@@ -75,6 +75,26 @@ class AccountMove(models.Model):
         result["warning"] = Rate._format_rate_warnings(warnings)
         return result
 
+    def _cabinet_claim_late_penalties(self, claim_date):
+        """Open (or refresh) the penalty claims of these invoices, for the
+        reminder or formal notice that states them on ``claim_date``.
+
+        :return: cabinet.penalty.claim records of the late invoices
+        """
+        Claim = self.env["cabinet.penalty.claim"]
+        claims = Claim.search([("move_id", "in", self.ids)])
+        claims._cabinet_refresh_amounts(claim_date)
+        new_moves = self.filtered(
+            lambda move: (
+                move not in claims.move_id
+                and move._cabinet_get_late_penalties(claim_date)["segments"]
+            )
+        )
+        claims |= Claim.with_context(cabinet_as_of_date=claim_date).create(
+            [{"move_id": move.id, "claim_date": claim_date} for move in new_moves]
+        )
+        return claims
+
     def _cabinet_is_penalty_eligible(self):
         """Posted customer invoices of business debtors (C. com. L441-10)."""
         self.ensure_one()
