@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .penalties_common import PenaltiesTestCommon
@@ -177,3 +177,17 @@ class TestLatePenalties(PenaltiesTestCommon):
             ],
         )  # fmt: skip
         self.assertIn("TO BE CONFIRMED", rates[-1].source)
+
+    def test_a_rate_starts_on_1_january_or_1_july(self):
+        with self.assertRaisesRegex(ValidationError, "1 January or 1 July"):
+            self.env["cabinet.penalty.rate"].create(
+                {"date_from": "2027-03-01", "ecb_rate": 2.0}
+            )
+        rate = self.env["cabinet.penalty.rate"].create(
+            {"date_from": "2027-01-01", "ecb_rate": 2.0, "legal_rate": 4.5}
+        )
+        # 3 × 4.50 = 13.50 % is above ECB + 10 = 12 %: the floor applies.
+        self.assertRecordValues(
+            rate,
+            [{"name": "1st half of 2027", "penalty_rate": 12.0, "floor_rate": 13.5}],
+        )
