@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo import models
+from odoo import fields, models
 
 from ..tools import penalties
 
@@ -24,7 +24,7 @@ class AccountMove(models.Model):
         payment, outside VAT. Consumers owe neither (DOMAIN §10: only legal
         interest after a formal notice, not computed here).
 
-        :param as_of_date: date, last day of interest counted
+        :param as_of_date: date (or ISO string), last day of interest counted
         :return: dict with ``interest`` (float, move currency, rounded to its
             unit), ``indemnity`` (40.0 or 0.0), ``rate`` (percent of the latest
             segment, 0.0 when not late), ``segments`` (list of dicts: date_from,
@@ -32,6 +32,7 @@ class AccountMove(models.Model):
         :raise UserError: no rate in the table for a half-year concerned
         """
         self.ensure_one()
+        as_of_date = fields.Date.to_date(as_of_date)
         result = {
             "interest": 0.0,
             "indemnity": 0.0,

@@ -40,6 +40,8 @@ class TestLatePenalties(PenaltiesTestCommon):
             [[s["days"] for s in r["segments"]] for r in results], [[35], [30], [25]]
         )
         self.assertEqual(results[0]["segments"][0]["base"], 600.0)
+        # Callers may pass the date as a string.
+        self.assertEqual(self._penalties(self.inv_0101, "2026-10-20"), results[1])
         self.assertAlmostEqual(sum(r["interest"] for r in results), 9.89)
         self.assertEqual(sum(r["indemnity"] for r in results), 120.0)
         self.assertFalse(any(r["warning"] for r in results))
