@@ -23,9 +23,11 @@
         "security/cabinet_payment_promise_security.xml",
         "security/cabinet_payment_plan_security.xml",
         "security/cabinet_payment_plan_line_security.xml",
+        "security/cabinet_penalty_claim_security.xml",
         # data
         "data/mail_template_data.xml",
         "data/cabinet_dunning_policy_data.xml",
+        "data/cabinet_penalty_rate_data.xml",
         "data/ir_cron_data.xml",
         # views
         "views/cabinet_dunning_policy_views.xml",
@@ -34,6 +36,8 @@
         "views/cabinet_payment_promise_views.xml",
         "views/cabinet_payment_plan_views.xml",
         "views/cabinet_dunning_run_views.xml",
+        "views/cabinet_penalty_rate_views.xml",
+        "views/cabinet_penalty_claim_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_company_views.xml",

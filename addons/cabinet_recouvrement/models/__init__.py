@@ -7,6 +7,8 @@ from . import cabinet_payment_plan_line
 from . import cabinet_dunning_communication
 from . import cabinet_dunning_communication_line
 from . import cabinet_dunning_run
+from . import cabinet_penalty_rate
+from . import cabinet_penalty_claim
 from . import account_move
 from . import account_move_line
 from . import res_company

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -26,3 +26,27 @@ class ResCompany(models.Model):
         help="For instalments never reminded. With the highest level, a "
         "hand-over to collection is only proposed and needs a confirmation.",
     )
+
+    cabinet_late_interest_rate = fields.Float(
+        string="Contract Late-Interest Rate (%)",
+        digits=(16, 4),
+        help="Late-payment interest rate stated in the company's terms of sale. "
+        "0 = the statutory rate (ECB rate + 10 points, at least three times "
+        "the legal rate). A debtor can carry its own rate.",
+    )
+    cabinet_late_interest_warning = fields.Char(
+        string="Late-Interest Rate Warning",
+        compute="_compute_cabinet_late_interest_warning",
+    )
+
+    # -------------------------------------------------------------------------
+    # Compute Methods
+    # -------------------------------------------------------------------------
+
+    @api.depends("cabinet_late_interest_rate")
+    def _compute_cabinet_late_interest_warning(self):
+        Rate = self.env["cabinet.penalty.rate"]
+        for company in self:
+            company.cabinet_late_interest_warning = Rate._get_contract_rate_warning(
+                company.cabinet_late_interest_rate
+            )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -31,6 +31,19 @@ class ResPartner(models.Model):
         compute="_compute_cabinet_dunning_communication_count"
     )
 
+    # Agreed between one client company and this debtor: hence per company.
+    cabinet_late_interest_rate = fields.Float(
+        string="Contract Late-Interest Rate (%)",
+        digits=(16, 4),
+        company_dependent=True,
+        help="Late-payment interest rate agreed with this debtor, replacing the "
+        "company's. 0 = the company's rate.",
+    )
+    cabinet_late_interest_warning = fields.Char(
+        string="Late-Interest Rate Warning",
+        compute="_compute_cabinet_late_interest_warning",
+    )
+
     # -------------------------------------------------------------------------
     # Compute Methods
     # -------------------------------------------------------------------------
@@ -43,6 +56,15 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.cabinet_dunning_communication_count = counts.get(partner, 0)
+
+    @api.depends("cabinet_late_interest_rate")
+    @api.depends_context("company")
+    def _compute_cabinet_late_interest_warning(self):
+        Rate = self.env["cabinet.penalty.rate"]
+        for partner in self:
+            partner.cabinet_late_interest_warning = Rate._get_contract_rate_warning(
+                partner.cabinet_late_interest_rate
+            )
 
     # -------------------------------------------------------------------------
     # Actions

@@ -3,3 +3,6 @@ from . import test_dunning_stops
 from . import test_dunning_communication
 from . import test_dunning_access
 from . import test_dunning_performance
+from . import test_penalties_tools
+from . import test_late_penalties
+from . import test_penalty_claim
