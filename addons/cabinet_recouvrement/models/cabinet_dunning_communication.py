@@ -229,7 +229,22 @@ class CabinetDunningCommunication(models.Model):
                 com._cabinet_dispatch()
             com.write({"state": "sent", "sent_date": fields.Datetime.now()})
         communications._cabinet_apply_to_move_lines()
+        communications._cabinet_open_penalty_claims()
         return communications
+
+    def _cabinet_open_penalty_claims(self):
+        """A letter that states penalties opens their claim: it stays in the
+        dunning file until paid or waived, even once the principal is paid
+        (RC-30).
+        """
+        for com in self.filtered(
+            lambda c: c.tone in ("firm", "formal_notice") and c.offer != "monitoring"
+        ):
+            claimed = com.line_ids.filtered(
+                lambda line: line.amount_interest or line.amount_indemnity
+            )
+            if claimed:
+                claimed.move_id._cabinet_claim_late_penalties(com.date)
 
     def _cabinet_dispatch(self):
         """Send one communication through the channels of its level."""

@@ -156,15 +156,21 @@ class CabinetDunningRun(models.Model):
         return letter.mission_type or False
 
     @api.model
-    def _cabinet_get_penalty_vals(self, move, date):
-        """Late interest and indemnity of ``move`` at ``date``, for the letter.
+    def _cabinet_get_penalty_vals(self, line, date):
+        """Late interest and indemnity stated for instalment ``line`` at
+        ``date`` (C. com. L441-10, D441-5).
 
-        Hook: the penalties part wires
-        ``account.move._cabinet_get_late_penalties(date)`` here.
+        The penalties are computed per invoice: they are carried by its first
+        instalment, so that a letter listing several instalments of one
+        invoice claims its indemnity once.
 
         :return: dict with ``interest`` and ``indemnity`` (floats)
         """
-        return {"interest": 0.0, "indemnity": 0.0}
+        move = line.move_id
+        if line != move._cabinet_get_penalty_lines()[:1]:
+            return {"interest": 0.0, "indemnity": 0.0}
+        penalties = move._cabinet_get_late_penalties(date)
+        return {"interest": penalties["interest"], "indemnity": penalties["indemnity"]}
 
     @api.model
     def _cabinet_hand_over(self, communication):
@@ -352,7 +358,7 @@ class CabinetDunningRun(models.Model):
     def _prepare_line_vals(self, line, level, repeat_index, advanced, date):
         """Values of a communication line: the instalment as stated today."""
         move = line.move_id
-        penalty = self._cabinet_get_penalty_vals(move, date)
+        penalty = self._cabinet_get_penalty_vals(line, date)
         return {
             "move_line_id": line.id,
             "move_id": move.id,

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import penalties
@@ -89,6 +89,26 @@ class CabinetPenaltyRate(models.Model):
                 )
 
     # -------------------------------------------------------------------------
+    # CRUD Methods
+    # -------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # EXTENDS base: the rate table is cached (_get_all_half_year_rates).
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # EXTENDS base: see create.
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        # EXTENDS base: see create.
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    # -------------------------------------------------------------------------
     # Business Methods
     # -------------------------------------------------------------------------
 
@@ -108,8 +128,18 @@ class CabinetPenaltyRate(models.Model):
 
     def _get_rate_table(self, date_to):
         """Rows up to ``date_to`` as {half-year start: penalties.HalfYearRate}."""
-        rows = self.sudo().search([("date_from", "<=", date_to)])
-        return {row.date_from: row._get_half_year_rate() for row in rows}
+        return {
+            rate.date_from: rate
+            for rate in self._get_all_half_year_rates()
+            if rate.date_from <= date_to
+        }
+
+    @tools.ormcache()
+    def _get_all_half_year_rates(self):
+        # A dunning run computes penalties for thousands of invoices: the
+        # table is read once, and the cache is cleared when a row changes.
+        rows = self.sudo().search([])
+        return tuple(row._get_half_year_rate() for row in rows)
 
     def _raise_missing_rate(self, half_year_start):
         """Turn the pure module's error into a message that says what to do."""
