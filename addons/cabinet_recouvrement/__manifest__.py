@@ -43,6 +43,9 @@
         "views/res_company_views.xml",
         # wizards
         "wizard/cabinet_dunning_policy_copy_views.xml",
+        # reports
+        "report/cabinet_dunning_letter_report.xml",
+        "report/cabinet_debtor_statement_report.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

@@ -6,3 +6,4 @@ from . import test_dunning_performance
 from . import test_penalties_tools
 from . import test_late_penalties
 from . import test_penalty_claim
+from . import test_dunning_letter
