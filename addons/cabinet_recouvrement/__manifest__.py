@@ -12,6 +12,13 @@
     "development_status": "Alpha",
     "depends": ["cabinet_fullservice", "sms"],
     "data": [
+        # security
+        "security/ir.model.access.csv",
+        "security/cabinet_collection_file_security.xml",
+        # data
+        "data/ir_sequence_data.xml",
+        # views
+        "views/cabinet_collection_file_views.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

@@ -1,1 +1,2 @@
 from . import test_collection_offer
+from . import test_collection_file
