@@ -15,10 +15,15 @@
         # security
         "security/ir.model.access.csv",
         "security/cabinet_collection_file_security.xml",
+        "security/cabinet_collection_fee_security.xml",
         # data
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         # views
         "views/cabinet_collection_file_views.xml",
+        "views/cabinet_collection_fee_views.xml",
+        # reports
+        "report/cabinet_collection_fee_report.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],
