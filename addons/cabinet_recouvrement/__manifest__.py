@@ -24,7 +24,10 @@
         "security/cabinet_payment_plan_security.xml",
         "security/cabinet_payment_plan_line_security.xml",
         "security/cabinet_penalty_claim_security.xml",
+        "security/cabinet_collection_file_security.xml",
+        "security/cabinet_collection_fee_security.xml",
         # data
+        "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
         "data/cabinet_dunning_policy_data.xml",
         "data/cabinet_penalty_rate_data.xml",
@@ -38,6 +41,8 @@
         "views/cabinet_dunning_run_views.xml",
         "views/cabinet_penalty_rate_views.xml",
         "views/cabinet_penalty_claim_views.xml",
+        "views/cabinet_collection_file_views.xml",
+        "views/cabinet_collection_fee_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_company_views.xml",
@@ -46,6 +51,7 @@
         # reports
         "report/cabinet_dunning_letter_report.xml",
         "report/cabinet_debtor_statement_report.xml",
+        "report/cabinet_collection_fee_report.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

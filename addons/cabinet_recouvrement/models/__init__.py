@@ -13,3 +13,8 @@ from . import account_move
 from . import account_move_line
 from . import res_company
 from . import res_partner
+from . import cabinet_collection_file
+from . import cabinet_collection_file_line
+from . import cabinet_collection_fee
+from . import cabinet_collection_fee_line
+from . import cabinet_collection_fee_tier

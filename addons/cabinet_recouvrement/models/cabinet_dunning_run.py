@@ -14,8 +14,6 @@ _logger = logging.getLogger(__name__)
 STOP_STATUS_CODES = ("210", "212", "213", "220", "501")
 WAIT_STATUS_CODES = ("207", "208", "211")
 
-MISSION_OFFERS = ("monitoring", "dunning", "collection")
-
 
 class CabinetDunningRun(models.Model):
     """One run of the reminders of a client company on a day, or a preview.
@@ -128,32 +126,12 @@ class CabinetDunningRun(models.Model):
 
     @api.model
     def _cabinet_get_offer(self, company, date):
-        """Collection offer of ``company`` on ``date``.
-
-        Latest signed mission letter of type monitoring, dunning or
-        collection covering the date. Hook: the mandate part may route it to
-        ``res.company._cabinet_get_collection_offer``.
+        """Collection offer of ``company`` on ``date``, from its signed
+        mission letters (the strongest when several cover the date).
 
         :return: 'monitoring' | 'dunning' | 'collection' | False
         """
-        letter = (
-            self.env["cabinet.mission.letter"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "=", "signed"),
-                    ("mission_type", "in", MISSION_OFFERS),
-                    ("date_start", "<=", date),
-                    "|",
-                    ("date_end", "=", False),
-                    ("date_end", ">=", date),
-                ],
-                order="date_start desc, id desc",
-                limit=1,
-            )
-        )
-        return letter.mission_type or False
+        return company._cabinet_get_collection_offer(date)
 
     @api.model
     def _cabinet_get_penalty_vals(self, line, date):
@@ -174,18 +152,30 @@ class CabinetDunningRun(models.Model):
 
     @api.model
     def _cabinet_hand_over(self, communication):
-        """Hand the invoices of ``communication`` over to the collection mandate.
+        """Hand the invoices of ``communication`` over to the collection
+        mandate; the files keep the first letter sent in the cabinet's name
+        to the debtor (CPCE R124-4).
 
-        Hook: calls ``cabinet.collection.file._cabinet_hand_over`` when the
-        mandate part is installed.
-
-        :return: the collection files, or False
+        :return: the collection files
         """
-        if "cabinet.collection.file" not in self.env:
-            return False
-        return self.env["cabinet.collection.file"]._cabinet_hand_over(
+        files = self.env["cabinet.collection.file"]._cabinet_hand_over(
             communication.line_ids.move_id, communication=communication
         )
+        first = (
+            self.env["cabinet.dunning.communication"].search(
+                [
+                    ("company_id", "=", communication.company_id.id),
+                    ("partner_id", "=", communication.partner_id.id),
+                    ("offer", "=", "collection"),
+                    ("state", "=", "sent"),
+                ],
+                order="date, id",
+                limit=1,
+            )
+            or communication
+        )
+        files._cabinet_register_letter(first.name, first.date)
+        return files
 
     # -------------------------------------------------------------------------
     # Business Methods: selection

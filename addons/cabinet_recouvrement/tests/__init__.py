@@ -7,3 +7,7 @@ from . import test_penalties_tools
 from . import test_late_penalties
 from . import test_penalty_claim
 from . import test_dunning_letter
+from . import test_collection_offer
+from . import test_collection_file
+from . import test_collection_fee
+from . import test_collection_access
