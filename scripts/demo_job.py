@@ -2,6 +2,9 @@
 # It builds the cabinet and three client companies, issues their invoices
 # under mandate as Factur-X, checks them with the validation gate, sends them
 # to the built-in demo platform and prints the lifecycle statuses they reach.
+# Then collection: each client's offer comes from a signed mission letter,
+# the default policy "Relances courtes" runs day after day over the last four
+# weeks on older unpaid invoices, and the cabinet bills its collection fee.
 # ruff: noqa: F821 (env comes from the Odoo shell)
 import base64
 import time
@@ -86,6 +89,16 @@ LINES = {
     ],
     "mixed": [("Fourniture chêne massif", 3, 410.0, 20.0), ("Pose", 6, 55.0, 20.0)],
 }
+# Collection offer of each client (mission letter), with the mandate's fees.
+OFFERS = {
+    "Atelier Fictif SARL": ("dunning", 0.0, 0.0),
+    "Boulangerie Imaginaire SAS": ("monitoring", 0.0, 0.0),
+    "Menuiserie Démo SAS": ("collection", 50.0, 10.0),
+}
+# Older unpaid invoices: days past their due date today (30 days terms).
+OVERDUE_DAYS = (34, 12)
+# The scheduled run of the last four weeks, day after day.
+RUN_DAYS = 28
 
 
 def say(text):
@@ -256,6 +269,104 @@ def print_statuses(moves):
         )
 
 
+def sign_mission_letter(company, mission_type, fixed_fee, rate):
+    letter = env["cabinet.mission.letter"].create(
+        {
+            "company_id": company.id,
+            "mission_type": mission_type,
+            "date_start": MANDATE_START,
+            "fixed_fee": fixed_fee,
+            "success_fee_rate": rate,
+        }
+    )
+    letter.action_sign()
+    return letter
+
+
+def create_overdue_invoices(company):
+    customers = env["res.partner"].search(
+        [("company_id", "=", company.id), ("is_company", "=", True)], order="id"
+    )
+    category = next(c["category"] for c in CLIENTS if c["name"] == company.name)
+    moves = env["account.move"]
+    for customer, days_late in zip(customers, OVERDUE_DAYS, strict=False):
+        move = create_draft(company, customer, LINES[category], days_late + 30)
+        move.invoice_date_due = TODAY - timedelta(days=days_late)
+        move.with_company(company).action_post()
+        moves |= move
+    return moves
+
+
+def setup_collection(companies):
+    template = env.ref("cabinet_recouvrement.cabinet_dunning_policy_short")
+    overdue = env["account.move"]
+    for company in companies:
+        offer, fixed_fee, rate = OFFERS[company.name]
+        sign_mission_letter(company, offer, fixed_fee, rate)
+        template._cabinet_copy_to_company(company)
+        overdue |= create_overdue_invoices(company)
+    env.cr.commit()
+    return overdue
+
+
+def run_dunning(companies):
+    """The daily run over the last weeks; the collaborator validates the
+    formal notices and hand-overs the policy holds for validation."""
+    Run = env["cabinet.dunning.run"]
+    Communication = env["cabinet.dunning.communication"]
+    for days_ago in range(RUN_DAYS, -1, -1):
+        day = TODAY - timedelta(days=days_ago)
+        for company in companies:
+            Run.with_company(company)._cabinet_run_company(company, day)
+        Communication.search([("state", "=", "to_validate")]).action_validate()
+        env.cr.commit()
+    return Communication.search(
+        [("company_id", "in", companies.ids)], order="date, company_id, id"
+    )
+
+
+def print_reminders(communications):
+    french = env(context=dict(env.context, lang="fr_FR"))
+    states = dict(
+        french["cabinet.dunning.communication"]
+        ._fields["state"]
+        ._description_selection(french)
+    )
+    for com in communications.with_env(french):
+        lines = com.line_ids
+        say(
+            f"  {com.date} {com.company_id.name:<27} {com.partner_id.name:<26} "
+            f"{com.level_id.name:<22} {len(lines)} fact. "
+            f"dû {sum(lines.mapped('amount_residual')):>8.2f}  "
+            f"intérêts {sum(lines.mapped('amount_interest')):>6.2f}  "
+            f"indemnité {sum(lines.mapped('amount_indemnity')):>5.2f}  "
+            f"{states.get(com.state, com.state)}"
+        )
+
+
+def bill_collection_fees(companies):
+    """A debtor of the client under mandate pays a handed-over invoice; the
+    cabinet bills the month's fee to its client (never to the debtor)."""
+    files = env["cabinet.collection.file"].search([("company_id", "in", companies.ids)])
+    handed_over = files.line_ids.move_id.filtered(
+        lambda move: move.payment_state != "paid"
+    )[:1]
+    if handed_over:
+        register_payment(handed_over)
+        say(f"  {handed_over.partner_id.name} pays {handed_over.name} to its creditor.")
+    statements = env["cabinet.collection.fee"]._cabinet_bill_month(
+        TODAY, files.company_id
+    )
+    env.cr.commit()
+    for statement in statements:
+        invoice = statement.invoice_id
+        say(
+            f"  {statement.company_id.name}: {len(files)} dossier(s) de recouvrement, "
+            f"honoraires {invoice.name} {invoice.amount_total:.2f} EUR TTC, "
+            f"émis par {invoice.company_id.name} pour {invoice.partner_id.name}"
+        )
+
+
 def main():
     # The demo runs offline: no VAT check against the European VIES service.
     vies_cron = env.ref("base_vat.vies_iap_check_update", raise_if_not_found=False)
@@ -275,6 +386,21 @@ def main():
     run_platform_crons()
     say("Lifecycle statuses:")
     print_statuses(sent)
+    companies = drafts.company_id
+    setup_collection(companies)
+    say(
+        "Collection: policy 'Relances courtes', run every day for the last "
+        f"{RUN_DAYS} days (monitoring sends nothing):"
+    )
+    print_reminders(run_dunning(companies))
+    claims = env["cabinet.penalty.claim"].search([("state", "=", "open")])
+    say(
+        f"Penalty claims open: {len(claims)} "
+        f"(intérêts {sum(claims.mapped('interest_amount')):.2f} EUR, "
+        f"indemnités {sum(claims.mapped('indemnity_amount')):.2f} EUR)."
+    )
+    say("Collection fees of the month:")
+    bill_collection_fees(companies)
 
 
 main()
