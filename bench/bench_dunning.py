@@ -126,6 +126,9 @@ OCA_RUN = textwrap.dedent(
 
 CABINET_SETUP = textwrap.dedent(
     """
+    if "cabinet.dunning.run" not in env.registry:
+        raise SystemExit("BENCH ERROR model cabinet.dunning.run not found: "
+                         "cabinet_recouvrement has no dunning engine yet")
     # Policies, levels and collectors come from cabinet_recouvrement's own
     # defaults; the fixture already has a signed "dunning" mission letter per
     # client company.
@@ -222,7 +225,10 @@ def shell(command, addons, database, script):
         ],
         script,
     )
-    if returncode or "BENCH ERROR" in output:
+    errors = [line for line in output.splitlines() if line.startswith("BENCH ERROR")]
+    if errors:
+        sys.exit(errors[0][6:])
+    if returncode:
         sys.exit(output[-4000:])
     return output
 
@@ -240,7 +246,9 @@ def prepare(args, command, addons, params):
         return
     module = MODULES[args.engine]
     started = time.perf_counter()
-    print(f"installing {module} in {args.db}...", flush=True)
+    state = psql(args.db, f"SELECT state FROM ir_module_module WHERE name='{module}'")
+    option = "-u" if state == "installed" else "-i"
+    print(f"installing {module} in {args.db} ({option})...", flush=True)
     install = subprocess.run(
         [
             *command,
@@ -248,7 +256,7 @@ def prepare(args, command, addons, params):
             f"--addons-path={addons}",
             "-d",
             args.db,
-            "-i",
+            option,
             module,
             "--stop-after-init",
             "--no-http",
