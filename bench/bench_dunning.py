@@ -43,7 +43,7 @@ COMMON = textwrap.dedent(
     """
     import json, resource, threading, time, tracemalloc
     import odoo.sql_db
-    from odoo import fields
+    from odoo import Command, fields
 
     PARAMS = json.loads(%(params)r)
     FIXTURE = json.loads(env["ir.config_parameter"].sudo().get_param(
@@ -69,8 +69,8 @@ OCA_SETUP = textwrap.dedent(
         policy = env["credit.control.policy"].create({
             "name": f"Relances bench ({company.name})",
             "company_id": company.id,
-            "account_ids": [(6, 0, receivable.ids)],
-            "level_ids": [(0, 0, {
+            "account_ids": [Command.set(receivable.ids)],
+            "level_ids": [Command.create({
                 "name": name, "level": level, "computation_mode": "net_days",
                 "delay_days": delay, "channel": "email",
                 "email_template_id": template.id,
@@ -100,7 +100,7 @@ OCA_RUN = textwrap.dedent(
             cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
             run = cenv["credit.control.run"].create({
                 "date": DATE, "company_id": company.id,
-                "policy_ids": [(6, 0, company.credit_policy_id.ids)]})
+                "policy_ids": [Command.set(company.credit_policy_id.ids)]})
             run.generate_credit_lines()
             runs |= run
         env.flush_all()
@@ -129,9 +129,22 @@ CABINET_SETUP = textwrap.dedent(
     if "cabinet.dunning.run" not in env.registry:
         raise SystemExit("BENCH ERROR model cabinet.dunning.run not found: "
                          "cabinet_recouvrement has no dunning engine yet")
-    # Policies, levels and collectors come from cabinet_recouvrement's own
-    # defaults; the fixture already has a signed "dunning" mission letter per
-    # client company.
+    # The same ladder as the OCA policy: e-mail levels at D+1, D+8, D+15 and
+    # D+30, no validation step; the fixture has a signed "dunning" mission
+    # letter per client company.
+    template = env.ref("cabinet_recouvrement.mail_template_dunning")
+    levels = [(10, "Rappel J+1", 1, "reminder"), (20, "Relance J+8", 8, "reminder"),
+              (30, "Relance ferme J+15", 15, "firm"),
+              (40, "Mise en demeure J+30", 30, "formal_notice")]
+    for company in companies:
+        company.cabinet_dunning_policy_id = env["cabinet.dunning.policy"].create({
+            "name": f"Relances bench ({company.name})",
+            "company_id": company.id,
+            "level_ids": [Command.create({
+                "sequence": sequence, "name": name, "delay": delay, "tone": tone,
+                "channel_email": True, "mail_template_id": template.id,
+            }) for sequence, name, delay, tone in levels],
+        })
     """
 )
 

@@ -46,6 +46,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_company_views.xml",
+        "views/cabinet_collection_worklist_views.xml",
         # wizards
         "wizard/cabinet_dunning_policy_copy_views.xml",
         # reports
