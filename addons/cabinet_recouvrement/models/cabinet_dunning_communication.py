@@ -2,6 +2,7 @@ import logging
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -328,14 +329,32 @@ class CabinetDunningCommunication(models.Model):
             key = (line.level_id.id, line.repeat_index, line.communication_id.date)
             groups.setdefault(key, self.env["account.move.line"])
             groups[key] |= line.move_line_id
+        # SQL rather than account.move.line.write(): the latter reads the
+        # taxes of every line for checks that do not concern these three
+        # informative fields, one query per instalment, and the run must
+        # scale to tens of thousands of instalments.
+        fnames = [
+            "cabinet_dunning_level_id",
+            "cabinet_dunning_repeat_count",
+            "cabinet_dunning_last_date",
+        ]
         for (level_id, repeat_index, date), move_lines in groups.items():
-            move_lines.sudo().write(
-                {
-                    "cabinet_dunning_level_id": level_id,
-                    "cabinet_dunning_repeat_count": repeat_index,
-                    "cabinet_dunning_last_date": date,
-                }
+            move_lines.flush_recordset(fnames)
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move_line SET cabinet_dunning_level_id = %s, "
+                    "cabinet_dunning_repeat_count = %s, "
+                    "cabinet_dunning_last_date = %s, "
+                    "write_uid = %s, write_date = (now() at time zone 'UTC') "
+                    "WHERE id IN %s",
+                    level_id,
+                    repeat_index,
+                    date,
+                    self.env.uid,
+                    tuple(move_lines.ids),
+                )
             )
+            move_lines.invalidate_recordset([*fnames, "write_uid", "write_date"])
 
     @api.model
     def _prepare_communication_vals(self, proposal, run=False):

@@ -112,7 +112,9 @@ class CabinetDunningRun(models.Model):
             return []
         if partners is None:
             partners = self._cabinet_get_debtors(company, date)
-        proposals = self._cabinet_get_proposals(company, date, partners, offer)
+        proposals = self._cabinet_get_proposals(
+            company, date, partners, offer, dry_run=dry_run
+        )
         if dry_run or offer == "monitoring":
             self.preview_html = self._cabinet_render_preview(proposals)
             return proposals
@@ -241,8 +243,11 @@ class CabinetDunningRun(models.Model):
         return dict(groups)
 
     @api.model
-    def _cabinet_get_stops(self, company, date, partners):
+    def _cabinet_get_stops(self, company, date, partners, dry_run=False):
         """Debtors and invoices on which no reminder goes out today.
+
+        Promises and plans found broken (or kept) are marked so, except in
+        a preview, which changes nothing.
 
         :return: (stopped partners, stopped moves)
         """
@@ -259,16 +264,19 @@ class CabinetDunningRun(models.Model):
         promises = self.env["cabinet.payment.promise"].search(
             [*base, ("state", "=", "open")]
         )
-        promises._cabinet_update_state(date)
-        promises = promises.filtered(lambda p: p.state == "open")
+        if not dry_run:
+            promises._cabinet_update_state(date)
+        promises = promises.filtered(lambda p: p._cabinet_get_state_on(date) == "open")
         stopped_partners |= promises.filtered(lambda p: not p.move_ids).partner_id
         stopped_moves |= promises.move_ids
 
         plans = self.env["cabinet.payment.plan"].search(
             [*base, ("state", "=", "active")]
         )
-        plans._cabinet_update_state(date)
-        stopped_moves |= plans.filtered(lambda p: p.state == "active").move_ids
+        if not dry_run:
+            plans._cabinet_update_state(date)
+        plans = plans.filtered(lambda p: p._cabinet_get_state_on(date) == "active")
+        stopped_moves |= plans.move_ids
 
         partners = partners.with_company(company)
         stopped_partners |= partners.filtered("cabinet_dunning_paused")
@@ -410,8 +418,11 @@ class CabinetDunningRun(models.Model):
         }
 
     @api.model
-    def _cabinet_get_proposals(self, company, date, partners, offer):
-        """Proposals (one per debtor to remind) for ``partners`` on ``date``."""
+    def _cabinet_get_proposals(self, company, date, partners, offer, dry_run=False):
+        """Proposals (one per debtor to remind) for ``partners`` on ``date``.
+
+        :param dry_run: a preview: lock nothing, change nothing
+        """
         lines = self.env["account.move.line"].search(
             [
                 *self._get_candidate_line_domain(company, date),
@@ -420,11 +431,11 @@ class CabinetDunningRun(models.Model):
             order="partner_id, date_maturity, id",
         )
         # Another worker holds some instalments: leave their debtors to it.
-        locked = lines.try_lock_for_update()
+        locked = lines if dry_run else lines.try_lock_for_update()
         skipped = (lines - locked).partner_id
         balances = self._cabinet_get_net_balances(company, partners)
         stopped_partners, stopped_moves = self._cabinet_get_stops(
-            company, date, partners
+            company, date, partners, dry_run=dry_run
         )
         busy = self._cabinet_get_busy_partners(company, date, partners)
         policies = self._cabinet_get_policies(company, lines.partner_id)

@@ -105,13 +105,20 @@ class CabinetPaymentPlan(models.Model):
         )
         return self.currency_id.compare_amounts(paid, due) >= 0
 
+    def _cabinet_get_state_on(self, date):
+        """State of the plan on ``date``: done when paid, broken when not
+        kept, else unchanged."""
+        self.ensure_one()
+        if self.state != "active":
+            return self.state
+        residuals = self.move_ids.mapped("amount_residual")
+        if all(self.currency_id.is_zero(residual) for residual in residuals):
+            return "done"
+        return "active" if self._cabinet_is_kept(date) else "broken"
+
     def _cabinet_update_state(self, date):
-        """Mark active plans done when paid, broken when not kept."""
-        for plan in self.filtered(lambda p: p.state == "active"):
-            if all(
-                plan.currency_id.is_zero(r)
-                for r in plan.move_ids.mapped("amount_residual")
-            ):
-                plan.state = "done"
-            elif not plan._cabinet_is_kept(date):
-                plan.state = "broken"
+        """Mark active plans done or broken on ``date``."""
+        for plan in self:
+            state = plan._cabinet_get_state_on(date)
+            if state != plan.state:
+                plan.state = state

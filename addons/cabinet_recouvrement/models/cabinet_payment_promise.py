@@ -68,10 +68,19 @@ class CabinetPaymentPromise(models.Model):
             move.currency_id.is_zero(move.amount_residual) for move in moves
         )
 
+    def _cabinet_get_state_on(self, date):
+        """State of the promise on ``date``: kept when paid, broken once its
+        date is past with invoices unpaid, else unchanged."""
+        self.ensure_one()
+        if self.state != "open":
+            return self.state
+        if self._cabinet_is_paid():
+            return "kept"
+        return "broken" if self.date < date else "open"
+
     def _cabinet_update_state(self, date):
-        """Mark open promises kept or broken once ``date`` is past them."""
-        for promise in self.filtered(lambda p: p.state == "open"):
-            if promise._cabinet_is_paid():
-                promise.state = "kept"
-            elif promise.date < date:
-                promise.state = "broken"
+        """Mark open promises kept or broken on ``date``."""
+        for promise in self:
+            state = promise._cabinet_get_state_on(date)
+            if state != promise.state:
+                promise.state = state

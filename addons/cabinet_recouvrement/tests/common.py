@@ -13,8 +13,8 @@ class CabinetDunningCommon(CabinetTestCommon):
     def setUpClass(cls):
         super().setUpClass()
         # Invoices of client companies are issued under a billing mandate.
-        cls._create_billing_mandate(cls.client_a)
-        cls._create_billing_mandate(cls.client_b)
+        cls._create_billing_mandate(cls.client_a, scope_refund=True)
+        cls._create_billing_mandate(cls.client_b, scope_refund=True)
         cls.policy = cls._create_pol_fr_policy(cls.client_a)
         cls.level_1, cls.level_2, cls.level_3, cls.level_4 = (
             cls.policy._cabinet_get_levels()

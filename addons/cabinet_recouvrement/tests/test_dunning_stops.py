@@ -112,6 +112,19 @@ class TestDunningStops(CabinetDunningCommon):
         self._assert_sent("2026-10-26")
         self.assertEqual(promise.state, "broken")
 
+    def test_preview_leaves_a_past_promise_open(self):
+        promise = self.env["cabinet.payment.promise"].create(
+            {
+                "company_id": self.client_a.id,
+                "partner_id": self.buyer_b1.id,
+                "date": "2026-10-18",
+            }
+        )
+        run = self._run("2026-10-20", dry_run=True)
+        self.assertEqual(run.proposal_count, 1)
+        self.assertEqual(promise.state, "open")
+        self.assertFalse(self._communications())
+
     def test_payment_plan_kept_stops_broken_plan_resumes(self):
         plan = self.env["cabinet.payment.plan"].create(
             {
