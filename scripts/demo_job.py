@@ -107,7 +107,9 @@ def say(text):
 
 def setup_company(company, vals):
     company.write({k: v for k, v in vals.items() if k in FIRM} | {"country_id": FR.id})
-    if not company.chart_template:
+    # The database starts with a generic chart: the cabinet and its clients
+    # keep French books (French taxes on the cabinet's fee invoices).
+    if company.chart_template != "fr":
         env["account.chart.template"].try_loading("fr", company, install_demo=False)
 
 
@@ -369,9 +371,11 @@ def bill_collection_fees(companies):
 
 def main():
     # The demo runs offline: no VAT check against the European VIES service.
-    vies_cron = env.ref("base_vat.vies_iap_check_update", raise_if_not_found=False)
-    if vies_cron:
-        vies_cron.active = False
+    # Nor SMS through Odoo's paid SMS service: the reminders' SMS stay queued.
+    for xmlid in ("base_vat.vies_iap_check_update", "sms.ir_cron_sms_scheduler_action"):
+        cron = env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.active = False
     env["ir.config_parameter"].set_param(
         "cabinet_fullservice.demo_platform_step_seconds", DEMO_STEP_SECONDS
     )

@@ -288,7 +288,11 @@ class CabinetDunningCommunication(models.Model):
         if not template:
             return
         body = template._render_field("body", self.ids)[self.id]
-        self._message_sms(body, partner_ids=self._cabinet_get_recipients().ids)
+        # Queued, not sent inline: Odoo's SMS scheduler sends the queue
+        # through the company's SMS service, outside the run's transaction.
+        self._message_sms(
+            body, partner_ids=self._cabinet_get_recipients().ids, put_in_queue=True
+        )
 
     def _cabinet_get_collector(self):
         self.ensure_one()

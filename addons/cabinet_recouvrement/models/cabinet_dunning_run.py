@@ -373,13 +373,19 @@ class CabinetDunningRun(models.Model):
         }
 
     @api.model
-    def _cabinet_get_debtor_proposal(self, company, date, partner, lines, policy):
+    def _cabinet_get_debtor_proposal(
+        self, company, date, partner, lines, policy, offer=None
+    ):
         """What one debtor receives today, or None.
 
         One communication lists all the instalments in dunning, each at its
-        level; the communication takes the highest level reached today.
+        level; the communication takes the highest level reached today. Only
+        a client under the amicable-collection mandate hands claims over:
+        for the others, the last level before the hand-over is the last one.
         """
         levels = policy._cabinet_get_levels()
+        if offer != "collection":
+            levels = levels.filtered(lambda level: not level.handover)
         mode = company.cabinet_dunning_first_contact
         line_vals_list, advanced_levels = [], []
         first_contact = handover_first_contact = False
@@ -455,7 +461,7 @@ class CabinetDunningRun(models.Model):
                 lambda line: not self._cabinet_is_line_stopped(line, stopped_moves)
             )
             proposal = self._cabinet_get_debtor_proposal(
-                company, date, partner, partner_lines, policies[partner]
+                company, date, partner, partner_lines, policies[partner], offer=offer
             )
             if proposal:
                 proposal["offer"] = offer

@@ -51,6 +51,9 @@ class TestDunningRun(CabinetDunningCommon):
         self.assertEqual(invoices.cabinet_dunning_line_ids, communication.line_ids)
 
     def test_rc26_highest_level_only_proposes_the_handover(self):
+        # RC-26's client is under the amicable-collection mandate.
+        self.letter.action_close()
+        self._create_mission_letter(self.client_a, "collection")
         self.client_a.cabinet_dunning_first_contact = "highest_level"
         invoices = self._rc26_invoices()
         self._run("2026-10-20")
@@ -85,8 +88,25 @@ class TestDunningRun(CabinetDunningCommon):
                 {"cabinet_dunning_level_id": self.level_1.id},
             ],
         )
-        # Simple dunning offer: nothing handed over to a mandate.
-        self.assertFalse(communication.handover_done)
+        # Confirmed: the claims are handed over to one collection file.
+        self.assertTrue(communication.handover_done)
+        collection_file = self.env["cabinet.collection.file"].search(
+            [("partner_id", "=", self.buyer_b1.id)]
+        )
+        self.assertEqual(collection_file.line_ids.move_id, invoices)
+        self.assertEqual(collection_file.first_letter_ref, communication.name)
+
+    def test_simple_dunning_never_reaches_the_handover_level(self):
+        """Without the collection mandate, the formal notice is the last
+        level: the invoice past the hand-over threshold gets it."""
+        self.client_a.cabinet_dunning_first_contact = "highest_level"
+        self._rc26_invoices()
+        self._run("2026-10-20")
+        communication = self._communications()
+        self.assertRecordValues(
+            communication,
+            [{"level_id": self.level_3.id, "handover_proposed": False}],
+        )
 
     def test_rc27_one_email_listing_only_the_unpaid_invoice(self):
         invoice_90 = self._create_due_invoice(
