@@ -17,7 +17,8 @@ Preparation, once (kept): ``--db`` (default ``cabinet_bench_oca`` or
 engine's module installed and configured: for OCA ``account_credit_control``
 (``pip install -r bench/requirements-bench.txt``), one policy per company
 with e-mail levels at D+1, D+8, D+15 and D+30 (due date); for the cabinet
-engine ``cabinet_recouvrement`` as it comes. Each measured run then works on
+engine ``cabinet_recouvrement`` with one policy per company on the same
+ladder (no validation step). Each measured run then works on
 a throw-away copy of that database (``<db>_run``), dropped afterwards unless
 ``--keep``, so that runs are repeatable.
 

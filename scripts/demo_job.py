@@ -371,8 +371,13 @@ def bill_collection_fees(companies):
 
 def main():
     # The demo runs offline: no VAT check against the European VIES service.
-    # Nor SMS through Odoo's paid SMS service: the reminders' SMS stay queued.
-    for xmlid in ("base_vat.vies_iap_check_update", "sms.ir_cron_sms_scheduler_action"):
+    # Nor SMS through Odoo's SMS service, nor e-mail: the reminders stay in
+    # the outgoing queues, to be read in Odoo.
+    for xmlid in (
+        "base_vat.vies_iap_check_update",
+        "sms.ir_cron_sms_scheduler_action",
+        "mail.ir_cron_mail_scheduler_action",
+    ):
         cron = env.ref(xmlid, raise_if_not_found=False)
         if cron:
             cron.active = False

@@ -250,6 +250,8 @@ class CabinetDunningCommunication(models.Model):
     def _cabinet_dispatch(self):
         """Send one communication through the channels of its level."""
         self.ensure_one()
+        if self.channel_letter:
+            self._cabinet_attach_letter()
         if self.channel_email:
             self._cabinet_send_email()
         if self.channel_sms:
@@ -260,6 +262,22 @@ class CabinetDunningCommunication(models.Model):
             self.handover_done = bool(
                 self.env["cabinet.dunning.run"]._cabinet_hand_over(self)
             )
+
+    def _cabinet_attach_letter(self):
+        """Print the letter to post and keep it with the reminder: what it
+        states is part of the proof."""
+        pdf, __ = self.env["ir.actions.report"]._render_qweb_pdf(
+            "cabinet_recouvrement.cabinet_dunning_letter_report", self.ids
+        )
+        self.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": f"{self.name.replace('/', '-')}.pdf",
+                "raw": pdf,
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf",
+            }
+        )
 
     def _cabinet_get_recipients(self):
         """Partners receiving the reminder: the debtor's invoicing contact."""
@@ -273,11 +291,14 @@ class CabinetDunningCommunication(models.Model):
         )
         if not template:
             return
+        # Queued for Odoo's mail scheduler rather than sent inline: a run
+        # reminds hundreds of debtors in one transaction.
         message = self.with_context(lang=self.partner_id.lang).message_post_with_source(
             template,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             partner_ids=self._cabinet_get_recipients().ids,
+            force_send=False,
         )
         self.mail_message_id = message[:1]
 

@@ -136,6 +136,17 @@ class CabinetDunningRun(models.Model):
         return company._cabinet_get_collection_offer(date)
 
     @api.model
+    def _cabinet_prefetch_penalty_data(self, lines):
+        """Read at once what the penalties of the batch's invoices need: their
+        receivable lines and the reconciliations on them (a batch must cost
+        the same queries whatever its number of invoices).
+        """
+        receivables = lines.move_id.line_ids
+        receivables.mapped("matched_credit_ids.debit_amount_currency")
+        receivables.mapped("matched_credit_ids.max_date")
+        lines.move_id.commercial_partner_id.mapped("cabinet_is_business")
+
+    @api.model
     def _cabinet_get_penalty_vals(self, line, date):
         """Late interest and indemnity stated for instalment ``line`` at
         ``date`` (C. com. L441-10, D441-5).
@@ -445,6 +456,7 @@ class CabinetDunningRun(models.Model):
         )
         busy = self._cabinet_get_busy_partners(company, date, partners)
         policies = self._cabinet_get_policies(company, lines.partner_id)
+        self._cabinet_prefetch_penalty_data(lines)
         lines_by_partner = lines.grouped("partner_id")
 
         proposals = []

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CabinetPaymentPromise(models.Model):
@@ -10,7 +10,7 @@ class CabinetPaymentPromise(models.Model):
 
     _name = "cabinet.payment.promise"
     _description = "Promise to pay"
-    _inherit = ("mail.thread",)
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -43,6 +43,27 @@ class CabinetPaymentPromise(models.Model):
         tracking=True,
     )
     note = fields.Text()
+
+    # -------------------------------------------------------------------------
+    # CRUD Methods
+    # -------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # EXTENDS mail.thread: the promise falls due in the collector's
+        # worklist on its date.
+        promises = super().create(vals_list)
+        for promise in promises:
+            promise.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=promise.date,
+                summary=self.env._(
+                    "Check the payment promised by %(debtor)s",
+                    debtor=promise.partner_id.display_name,
+                ),
+                user_id=promise._cabinet_get_collector().id,
+            )
+        return promises
 
     # -------------------------------------------------------------------------
     # Actions
@@ -84,3 +105,12 @@ class CabinetPaymentPromise(models.Model):
             state = promise._cabinet_get_state_on(date)
             if state != promise.state:
                 promise.state = state
+
+    def _cabinet_get_collector(self):
+        self.ensure_one()
+        partner = self.partner_id.with_company(self.company_id)
+        return (
+            partner.cabinet_collector_id
+            or self.company_id.cabinet_collector_id
+            or self.env.user
+        )

@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CabinetDunningCommon
 
@@ -50,6 +51,11 @@ class TestDunningLetter(CabinetDunningCommon):
         self._run("2026-10-20")
         communication = self._communications()
         self.assertEqual(communication.level_id, self.level_3)
+        # The level prints a letter: it is kept with the reminder.
+        self.assertEqual(
+            communication.attachment_id.name,
+            f"{communication.name.replace('/', '-')}.pdf",
+        )
         html = self._letter(communication)
         self.assertIn("Mise en demeure de payer", html)
         self.assertIn("Lettre recommandée", html)
@@ -95,3 +101,23 @@ class TestDunningLetter(CabinetDunningCommon):
             self.buyer_b1.with_company(self.client_a),
         )
         self.assertIn("Relevé de compte", html)
+
+    def test_promise_falls_due_in_the_collectors_worklist(self):
+        collector = self.env["res.users"].create(
+            {"name": "Léa Comptable", "login": "lea.collector"}
+        )
+        self.client_a.cabinet_collector_id = collector
+        promise = self.env["cabinet.payment.promise"].create(
+            {
+                "company_id": self.client_a.id,
+                "partner_id": self.buyer_b1.id,
+                "date": "2026-10-27",
+            }
+        )
+        action = self.env.ref("cabinet_recouvrement.cabinet_collection_worklist_action")
+        worklist = self.env["mail.activity"].search(
+            safe_eval(action.domain, {"uid": collector.id})
+        )
+        self.assertRecordValues(
+            worklist, [{"res_id": promise.id, "date_deadline": promise.date}]
+        )
