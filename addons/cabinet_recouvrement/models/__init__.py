@@ -1,5 +1,6 @@
 from . import cabinet_dunning_policy
 from . import cabinet_dunning_level
+from . import cabinet_debtor_mixin
 from . import cabinet_dunning_dispute
 from . import cabinet_payment_promise
 from . import cabinet_payment_plan

@@ -317,12 +317,7 @@ class CabinetDunningCommunication(models.Model):
 
     def _cabinet_get_collector(self):
         self.ensure_one()
-        partner = self.partner_id.with_company(self.company_id)
-        return (
-            partner.cabinet_collector_id
-            or self.company_id.cabinet_collector_id
-            or self.env.user
-        )
+        return self.partner_id._cabinet_get_collector(self.company_id)
 
     def _cabinet_schedule_call(self):
         self.activity_schedule(

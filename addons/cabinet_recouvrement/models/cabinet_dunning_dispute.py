@@ -9,29 +9,11 @@ class CabinetDunningDispute(models.Model):
 
     _name = "cabinet.dunning.dispute"
     _description = "Dunning dispute"
-    _inherit = ("mail.thread",)
+    _inherit = ("cabinet.debtor.mixin",)
     _order = "date desc, id desc"
-    _check_company_auto = True
 
     name = fields.Char(string="Subject", required=True)
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        string="Client Company",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Debtor",
-        required=True,
-        index=True,
-        tracking=True,
-    )
     move_ids = fields.Many2many(
-        comodel_name="account.move",
-        string="Invoices",
-        check_company=True,
         domain="[('partner_id', 'child_of', partner_id), "
         "('move_type', 'in', ('out_invoice', 'out_refund'))]",
     )

@@ -11,30 +11,11 @@ class CabinetPaymentPlan(models.Model):
 
     _name = "cabinet.payment.plan"
     _description = "Payment plan"
-    _inherit = ("mail.thread",)
+    _inherit = ("cabinet.debtor.mixin",)
     _order = "date_start desc, id desc"
-    _check_company_auto = True
 
     name = fields.Char(required=True, default=lambda self: self.env._("New plan"))
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        string="Client Company",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Debtor",
-        required=True,
-        index=True,
-    )
-    move_ids = fields.Many2many(
-        comodel_name="account.move",
-        string="Invoices",
-        check_company=True,
-        required=True,
-    )
+    move_ids = fields.Many2many(required=True)
     date_start = fields.Date(required=True, default=fields.Date.context_today)
     line_ids = fields.One2many(
         comodel_name="cabinet.payment.plan.line",

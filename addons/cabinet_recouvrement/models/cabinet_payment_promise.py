@@ -10,28 +10,11 @@ class CabinetPaymentPromise(models.Model):
 
     _name = "cabinet.payment.promise"
     _description = "Promise to pay"
-    _inherit = ("mail.thread", "mail.activity.mixin")
+    _inherit = ("cabinet.debtor.mixin", "mail.activity.mixin")
     _order = "date desc, id desc"
-    _check_company_auto = True
 
-    company_id = fields.Many2one(
-        comodel_name="res.company",
-        string="Client Company",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
-    partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Debtor",
-        required=True,
-        index=True,
-    )
     move_ids = fields.Many2many(
-        comodel_name="account.move",
-        string="Invoices",
-        check_company=True,
-        help="Leave empty when the promise covers the whole debt.",
+        help="Leave empty when the promise covers the whole debt."
     )
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     amount = fields.Monetary(currency_field="currency_id")
@@ -105,12 +88,3 @@ class CabinetPaymentPromise(models.Model):
             state = promise._cabinet_get_state_on(date)
             if state != promise.state:
                 promise.state = state
-
-    def _cabinet_get_collector(self):
-        self.ensure_one()
-        partner = self.partner_id.with_company(self.company_id)
-        return (
-            partner.cabinet_collector_id
-            or self.company_id.cabinet_collector_id
-            or self.env.user
-        )

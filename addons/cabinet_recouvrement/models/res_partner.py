@@ -78,3 +78,17 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("partner_id", "=", self.id)]
         return action
+
+    # -------------------------------------------------------------------------
+    # Business Methods
+    # -------------------------------------------------------------------------
+
+    def _cabinet_get_collector(self, company):
+        """Who follows this debtor for ``company``: its own collector, the
+        client company's, else the current user."""
+        self.ensure_one()
+        return (
+            self.with_company(company).cabinet_collector_id
+            or company.cabinet_collector_id
+            or self.env.user
+        )
