@@ -94,7 +94,7 @@ class CabinetPenaltyRate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # EXTENDS base: the rate table is cached (_get_all_half_year_rates).
+        # EXTENDS base: the rate table is cached (_get_half_year_rates).
         self.env.registry.clear_cache()
         return super().create(vals_list)
 
@@ -128,17 +128,14 @@ class CabinetPenaltyRate(models.Model):
 
     def _get_rate_table(self, date_to):
         """Rows up to ``date_to`` as {half-year start: penalties.HalfYearRate}."""
-        return {
-            rate.date_from: rate
-            for rate in self._get_all_half_year_rates()
-            if rate.date_from <= date_to
-        }
+        return {rate.date_from: rate for rate in self._get_half_year_rates(date_to)}
 
-    @tools.ormcache()
-    def _get_all_half_year_rates(self):
-        # A dunning run computes penalties for thousands of invoices: the
-        # table is read once, and the cache is cleared when a row changes.
-        rows = self.sudo().search([])
+    @tools.ormcache("date_to")
+    def _get_half_year_rates(self, date_to):
+        # A dunning run computes penalties for thousands of invoices on one
+        # date: the table is read once, and the cache is cleared when a row
+        # changes.
+        rows = self.sudo().search([("date_from", "<=", date_to)])
         return tuple(row._get_half_year_rate() for row in rows)
 
     def _raise_missing_rate(self, half_year_start):
