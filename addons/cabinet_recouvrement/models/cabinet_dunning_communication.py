@@ -315,6 +315,24 @@ class CabinetDunningCommunication(models.Model):
             body, partner_ids=self._cabinet_get_recipients().ids, put_in_queue=True
         )
 
+    def _cabinet_get_first_collection_letter(self):
+        """The first other letter sent in the cabinet's name to this debtor
+        for this creditor: its reference and date are repeated in every later
+        letter and kept in the collection file (CPCE R124-4).
+        """
+        self.ensure_one()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("offer", "=", "collection"),
+                ("state", "=", "sent"),
+                ("id", "!=", self.id),
+            ],
+            order="date, id",
+            limit=1,
+        )
+
     def _cabinet_get_collector(self):
         self.ensure_one()
         return self.partner_id._cabinet_get_collector(self.company_id)

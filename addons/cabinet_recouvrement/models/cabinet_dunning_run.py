@@ -174,19 +174,7 @@ class CabinetDunningRun(models.Model):
         files = self.env["cabinet.collection.file"]._cabinet_hand_over(
             communication.line_ids.move_id, communication=communication
         )
-        first = (
-            self.env["cabinet.dunning.communication"].search(
-                [
-                    ("company_id", "=", communication.company_id.id),
-                    ("partner_id", "=", communication.partner_id.id),
-                    ("offer", "=", "collection"),
-                    ("state", "=", "sent"),
-                ],
-                order="date, id",
-                limit=1,
-            )
-            or communication
-        )
+        first = communication._cabinet_get_first_collection_letter() or communication
         files._cabinet_register_letter(first.name, first.date)
         return files
 

@@ -34,7 +34,9 @@ class ReportCabinetDunningLetter(models.AbstractModel):
         principal = sum(lines.mapped("amount_residual"))
         interest = sum(lines.mapped("amount_interest"))
         indemnity = sum(lines.mapped("amount_indemnity"))
-        first = self._get_first_letter(communication) if on_behalf else None
+        first = (
+            communication._cabinet_get_first_collection_letter() if on_behalf else None
+        )
         lang = communication.partner_id.lang or "fr_FR"
         return {
             "sender": sender or creditor,
@@ -57,20 +59,3 @@ class ReportCabinetDunningLetter(models.AbstractModel):
             "creditor_siren": creditor.partner_id._get_siren() or "",
             "signatory": communication._cabinet_get_collector().name,
         }
-
-    def _get_first_letter(self, communication):
-        """The first letter sent to this debtor for this creditor under the
-        mandate: its reference and date are repeated in every later letter
-        (CPCE R124-4).
-        """
-        return self.env["cabinet.dunning.communication"].search(
-            [
-                ("company_id", "=", communication.company_id.id),
-                ("partner_id", "=", communication.partner_id.id),
-                ("offer", "=", "collection"),
-                ("state", "=", "sent"),
-                ("id", "!=", communication.id),
-            ],
-            order="date, id",
-            limit=1,
-        )
