@@ -17,7 +17,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = "cabinet_fullservice,cabinet_recouvrement"
+# The demo payment provider lets debtors pay online without any real bank.
+MODULES = "cabinet_fullservice,cabinet_recouvrement,payment_demo"
 
 
 def run(cmd, **kwargs):

@@ -95,6 +95,24 @@ OFFERS = {
     "Boulangerie Imaginaire SAS": ("monitoring", 0.0, 0.0),
     "Menuiserie Démo SAS": ("collection", 50.0, 10.0),
 }
+# Portal accounts of the demo: a debtor of Atelier Fictif SARL and a
+# collaborator of Menuiserie Démo SAS, the client under collection mandate.
+PORTAL_USERS = {
+    "debtor": {
+        "company": "Atelier Fictif SARL",
+        "parent": "Client Modèle SA",
+        "name": "Claire Martin",
+        "login": "debiteur@client-modele.example",
+        "password": "demo-debiteur",
+    },
+    "client": {
+        "company": "Menuiserie Démo SAS",
+        "parent": None,
+        "name": "Jeanne Copeau",
+        "login": "client@menuiserie-demo.example",
+        "password": "demo-client",
+    },
+}
 # Older unpaid invoices: days past their due date today (30 days terms).
 OVERDUE_DAYS = (34, 12)
 # The scheduled run of the last four weeks, day after day.
@@ -369,6 +387,76 @@ def bill_collection_fees(companies):
         )
 
 
+def enable_demo_payment(companies):
+    """Each client company gets the demo payment provider in test mode, so
+    that its debtors can pay online in the demo without any real bank."""
+    demo = env.ref("payment.payment_provider_demo")
+    for company in companies:
+        provider = demo.copy({"company_id": company.id, "name": demo.name})
+        provider.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "payment_method_ids": [Command.set(demo.payment_method_ids.ids)],
+            }
+        )
+    env.cr.commit()
+
+
+def create_portal_users(companies):
+    portal = env.ref("base.group_portal")
+    users = {}
+    for role, vals in PORTAL_USERS.items():
+        company = companies.filtered(lambda c, name=vals["company"]: c.name == name)
+        if vals["parent"]:
+            parent = env["res.partner"].search(
+                [("company_id", "=", company.id), ("name", "=", vals["parent"])],
+                limit=1,
+            )
+        else:
+            parent = company.partner_id
+        contact = env["res.partner"].create(
+            {
+                "name": vals["name"],
+                "parent_id": parent.id,
+                "type": "contact",
+                "email": vals["login"],
+                "lang": "fr_FR",
+            }
+        )
+        users[role] = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "login": vals["login"],
+                    "password": vals["password"],
+                    "partner_id": contact.id,
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "group_ids": [Command.set(portal.ids)],
+                    "lang": "fr_FR",
+                    "tz": "Europe/Paris",
+                }
+            )
+        )
+    env.cr.commit()
+    return users
+
+
+def print_portals(users):
+    base_url = env["ir.config_parameter"].get_param("web.base.url")
+    for role, label, path in (
+        ("debtor", "Portail débiteur", "/my/invoices"),
+        ("client", "Portail client (restitution de la mission)", "/my/cabinet/mission"),
+    ):
+        vals = PORTAL_USERS[role]
+        say(
+            f"  {label}: {base_url}{path} "
+            f"(identifiant {vals['login']}, mot de passe {vals['password']})"
+        )
+
+
 def main():
     # The demo runs offline: no VAT check against the European VIES service.
     # Nor SMS through Odoo's SMS service, nor e-mail: the reminders stay in
@@ -410,6 +498,9 @@ def main():
     )
     say("Collection fees of the month:")
     bill_collection_fees(companies)
+    enable_demo_payment(companies)
+    say("Portals (online payment through the demo provider, no real bank):")
+    print_portals(create_portal_users(companies))
 
 
 main()
