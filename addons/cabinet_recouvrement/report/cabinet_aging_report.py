@@ -1,6 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools.sql_view import create_view
 from .cabinet_debtor_statement import AGE_BUCKETS
 
 
@@ -114,14 +115,7 @@ class CabinetAgingReport(models.Model):
     # -------------------------------------------------------------------------
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._get_query(),
-            )
-        )
+        create_view(self.env.cr, self._table, self._get_query())
 
     # -------------------------------------------------------------------------
     # Actions

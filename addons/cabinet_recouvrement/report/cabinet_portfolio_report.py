@@ -1,6 +1,7 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools.sql_view import create_view
 from .cabinet_aging_report import CabinetAgingReport
 
 # Days of invoicing the days sales outstanding are measured on.
@@ -138,14 +139,7 @@ class CabinetPortfolioReport(models.Model):
     # -------------------------------------------------------------------------
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._get_query(),
-            )
-        )
+        create_view(self.env.cr, self._table, self._get_query())
 
     # -------------------------------------------------------------------------
     # Actions
@@ -163,7 +157,7 @@ class CabinetPortfolioReport(models.Model):
                     "Aging of %(company)s", company=self.company_id.display_name
                 ),
                 "domain": [("company_id", "=", self.company_id.id)],
-                "context": {"group_by": ["partner_id"], "pivot_row_groupby": []},
+                "context": {"group_by": ["partner_id"]},
                 "view_mode": "list,pivot,graph",
                 "views": [(False, "list"), (False, "pivot"), (False, "graph")],
             }
