@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .dashboard_common import CabinetDashboardCommon
 
@@ -151,6 +151,28 @@ class TestAgingReport(CabinetDashboardCommon):
             .company_id,
             self.client_a,
         )
+
+    def test_collaborator_opens_the_reporting_views(self):
+        user = self._create_collaborator("dash.collab.views", self.firm | self.client_a)
+        visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        for xmlid in ("cabinet_portfolio_report_menu", "cabinet_aging_report_menu"):
+            self.assertIn(self.env.ref(f"cabinet_recouvrement.{xmlid}").id, visible)
+        view_types = ("list", "pivot", "graph", "search")
+        for model in ("cabinet.aging.report", "cabinet.portfolio.report"):
+            views = (
+                self.env[model]
+                .with_user(user)
+                .get_views([(False, view_type) for view_type in view_types])
+            )
+            self.assertEqual(set(views["views"]), set(view_types))
+
+    def test_portal_user_reads_no_dashboard(self):
+        portal = new_test_user(
+            self.env, login="dash.portal", groups="base.group_portal"
+        )
+        for model in ("cabinet.aging.report", "cabinet.portfolio.report"):
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(portal).search([])
 
     def test_drill_down_from_debtor_to_invoices(self):
         row = self._rows(self.inv_91)
