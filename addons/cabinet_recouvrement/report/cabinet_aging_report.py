@@ -128,7 +128,8 @@ class CabinetAgingReport(models.Model):
 
     def action_open_debtor_invoices(self):
         """Open the posted customer invoices and credit notes of the debtor in
-        the client company of the row, open ones first."""
+        the client company of the row, filtered on the unpaid ones by default
+        (a filter the user can remove)."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -144,7 +145,6 @@ class CabinetAgingReport(models.Model):
                 ("state", "=", "posted"),
             ],
             "context": {
-                "allowed_company_ids": self.env.companies.ids,
                 "search_default_open": 1,
                 "default_move_type": "out_invoice",
             },
