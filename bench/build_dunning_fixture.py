@@ -216,8 +216,9 @@ SHELL_SCRIPT = textwrap.dedent(
 )
 
 
-def read_marker(database):
-    """The marker of a finished build, None without it, False without database."""
+def read_marker(database, key=MARKER):
+    """The marker ``key`` of a finished build, None without it, False
+    without database."""
     exists = subprocess.run(
         ["psql", "-d", database, "-tAc", "SELECT 1"],
         capture_output=True,
@@ -232,7 +233,7 @@ def read_marker(database):
             "-d",
             database,
             "-tAc",
-            f"SELECT value FROM ir_config_parameter WHERE key = '{MARKER}'",
+            f"SELECT value FROM ir_config_parameter WHERE key = '{key}'",
         ],
         capture_output=True,
         text=True,

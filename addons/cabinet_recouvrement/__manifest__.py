@@ -26,6 +26,8 @@
         "security/cabinet_penalty_claim_security.xml",
         "security/cabinet_collection_file_security.xml",
         "security/cabinet_collection_fee_security.xml",
+        "security/cabinet_aging_report_security.xml",
+        "security/cabinet_portfolio_report_security.xml",
         # data
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
@@ -53,6 +55,8 @@
         "report/cabinet_dunning_letter_report.xml",
         "report/cabinet_debtor_statement_report.xml",
         "report/cabinet_collection_fee_report.xml",
+        "report/cabinet_aging_report_views.xml",
+        "report/cabinet_portfolio_report_views.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

@@ -11,3 +11,5 @@ from . import test_collection_offer
 from . import test_collection_file
 from . import test_collection_fee
 from . import test_collection_access
+from . import test_aging_report
+from . import test_portfolio_report
