@@ -53,6 +53,7 @@
         "report/cabinet_dunning_letter_report.xml",
         "report/cabinet_debtor_statement_report.xml",
         "report/cabinet_collection_fee_report.xml",
+        "views/cabinet_mission_report_templates.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

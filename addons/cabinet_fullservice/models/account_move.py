@@ -1162,3 +1162,59 @@ class AccountMove(models.Model):
             buyer_siren=self.commercial_partner_id._get_siren() or None,
             currency=self.currency_id.name,
         )
+
+    # -------------------------------------------------------------------------
+    # Client portal (drafts uploaded by the client company)
+    # -------------------------------------------------------------------------
+
+    @api.model
+    def _cabinet_create_portal_drafts(self, company, files, user):
+        """Turn each file uploaded by a client on the portal into a draft
+        customer invoice of ``company``, the file attached, for the cabinet
+        to complete. All or nothing: one failure creates nothing.
+
+        Called with sudo by the client portal, after the controller checked
+        that ``user`` is a portal user of ``company`` and each file's type.
+
+        :param company: the client company (res.company)
+        :param files: list of (filename, raw bytes)
+        :param user: the portal user who uploaded them (res.users)
+        :return: the draft invoices (account.move)
+        """
+        moves = self.browse()
+        with self.env.cr.savepoint():
+            for filename, raw in files:
+                move = self.with_company(company).create(
+                    self._prepare_cabinet_portal_draft_vals(company)
+                )
+                # Posted with the file, so that the chatter shows who sent it;
+                # the attachment is created on the invoice (res_model).
+                move.message_post(
+                    body=self.env._(
+                        "Draft uploaded by %(user)s from the portal",
+                        user=user.name,
+                    ),
+                    attachments=[(filename, raw)],
+                    author_id=user.partner_id.id,
+                )
+                moves |= move
+        _logger.info(
+            "Client portal: %s drafts uploaded in company %s", len(moves), company.id
+        )
+        return moves
+
+    @api.model
+    def _prepare_cabinet_portal_draft_vals(self, company):
+        """Values of an empty draft invoice for an uploaded file (hook)."""
+        journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(company),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        return {
+            "move_type": "out_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+        }
