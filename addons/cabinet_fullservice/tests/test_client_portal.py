@@ -302,3 +302,18 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
                 self.client_a, 200.0 + index, self.today, self.today
             )
         self.assertEqual([self._count_queries(url) for url in urls], counts)
+
+    # -------------------------------------------------------------------------
+    # Tour
+    # -------------------------------------------------------------------------
+
+    def test_tour_client_uploads_a_draft_and_reads_the_report(self):
+        self.start_tour("/my/cabinet/mission", "cabinet_client_portal_tour", login="client_a")
+        draft = self._drafts(self.client_a)
+        self.assertEqual(len(draft), 1)
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "account.move"), ("res_id", "=", draft.id)]
+        )
+        self.assertEqual(attachment.name, "tour-draft.pdf")
+        self.assertEqual(attachment.raw, b"%PDF-1.4\n%%EOF\n")
+        self.assertFalse(self._drafts(self.client_b))
