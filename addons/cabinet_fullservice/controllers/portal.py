@@ -183,7 +183,10 @@ class CabinetClientPortal(CustomerPortal):
         return messages[error.code]
 
     @http.route(
-        ["/my/cabinet/mission/invoices", "/my/cabinet/mission/invoices/page/<int:page>"],
+        [
+            "/my/cabinet/mission/invoices",
+            "/my/cabinet/mission/invoices/page/<int:page>",
+        ],
         type="http",
         auth="user",
         website=True,

@@ -72,8 +72,12 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
     # -------------------------------------------------------------------------
 
     def test_client_company_resolved_from_commercial_partner(self):
-        self.assertEqual(self.user_a._cabinet_get_portal_client_company(), self.client_a)
-        self.assertEqual(self.user_b._cabinet_get_portal_client_company(), self.client_b)
+        self.assertEqual(
+            self.user_a._cabinet_get_portal_client_company(), self.client_a
+        )
+        self.assertEqual(
+            self.user_b._cabinet_get_portal_client_company(), self.client_b
+        )
         for user in (self.user_debtor, self.user_internal_b, self.env.user):
             self.assertFalse(user._cabinet_get_portal_client_company(), user.login)
 
@@ -114,14 +118,20 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.inv_a1.name, response.text)
         self.assertIn(self.inv_a2.name, response.text)
-        self.assertNotIn(f"/my/cabinet/mission/invoices/{self.inv_b1.id}", response.text)
+        self.assertNotIn(
+            f"/my/cabinet/mission/invoices/{self.inv_b1.id}", response.text
+        )
         self.assertIn("o_cabinet_overdue", response.text)
 
         self.authenticate("client_b", "client_b")
         response = self.url_open("/my/cabinet/mission/invoices")
         self.assertIn(f"/my/cabinet/mission/invoices/{self.inv_b1.id}", response.text)
-        self.assertNotIn(f"/my/cabinet/mission/invoices/{self.inv_a1.id}", response.text)
-        self.assertNotIn(f"/my/cabinet/mission/invoices/{self.inv_a2.id}", response.text)
+        self.assertNotIn(
+            f"/my/cabinet/mission/invoices/{self.inv_a1.id}", response.text
+        )
+        self.assertNotIn(
+            f"/my/cabinet/mission/invoices/{self.inv_a2.id}", response.text
+        )
 
     def test_invoices_sorted_by_date(self):
         self.authenticate("client_a", "client_a")
@@ -219,7 +229,13 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         draft = drafts.filtered(lambda move: move.id == pdf.res_id)
         self.assertRecordValues(
             draft,
-            [{"move_type": "out_invoice", "state": "draft", "company_id": self.client_a.id}],
+            [
+                {
+                    "move_type": "out_invoice",
+                    "state": "draft",
+                    "company_id": self.client_a.id,
+                }
+            ],
         )
         message = self.env["mail.message"].search(
             [
@@ -228,7 +244,9 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
                 ("attachment_ids", "in", pdf.ids),
             ]
         )
-        self.assertIn("Draft uploaded by Contact client_a from the portal", message.body)
+        self.assertIn(
+            "Draft uploaded by Contact client_a from the portal", message.body
+        )
         self.assertEqual(message.author_id, self.user_a.partner_id)
 
     def test_upload_of_client_b_lands_in_client_b(self):
@@ -308,7 +326,9 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
     # -------------------------------------------------------------------------
 
     def test_tour_client_uploads_a_draft_and_reads_the_report(self):
-        self.start_tour("/my/cabinet/mission", "cabinet_client_portal_tour", login="client_a")
+        self.start_tour(
+            "/my/cabinet/mission", "cabinet_client_portal_tour", login="client_a"
+        )
         draft = self._drafts(self.client_a)
         self.assertEqual(len(draft), 1)
         attachment = self.env["ir.attachment"].search(

@@ -69,7 +69,6 @@ def _is_jpeg(raw):
     return raw.startswith(b"\xff\xd8\xff")
 
 
-
 def _is_xlsx(raw):
     if not raw.startswith(b"PK\x03\x04"):
         return False

@@ -26,10 +26,20 @@ class TestMissionReportCollection(CollectionMandateCommon):
                 "company_id": cls.client_a.id,
                 "level_ids": [
                     Command.create(
-                        {"sequence": 1, "name": "Courtesy", "delay": 3, "tone": "courtesy"}
+                        {
+                            "sequence": 1,
+                            "name": "Courtesy",
+                            "delay": 3,
+                            "tone": "courtesy",
+                        }
                     ),
                     Command.create(
-                        {"sequence": 2, "name": "Notice", "delay": 25, "tone": "formal_notice"}
+                        {
+                            "sequence": 2,
+                            "name": "Notice",
+                            "delay": 25,
+                            "tone": "formal_notice",
+                        }
                     ),
                 ],
             }
@@ -102,7 +112,7 @@ class TestMissionReportCollection(CollectionMandateCommon):
         )
         self.assertIn('o_cabinet_reminder_count">3<', html)
         self.assertIn("Formal notice", html)
-        fee_cell = re.search(r'o_cabinet_fee_total"[^>]*>(.*?)</td>', html, re.S)
+        fee_cell = re.search(r'o_cabinet_fee_total"[^>]*>(.*?)</td>', html, re.DOTALL)
         self.assertIn("150.00", fee_cell.group(1))
 
     def test_other_company_has_no_collection_figures(self):
