@@ -131,13 +131,16 @@ class CabinetClientPortal(CustomerPortal):
             if not files and not values["errors"]:
                 values["errors"] = [request.env._("Choose at least one file.")]
             if not values["errors"]:
-                values["drafts"] = (
-                    request.env["account.move"]
-                    .sudo()
-                    ._cabinet_create_portal_drafts(
-                        company_sudo, files, request.env.user
+                try:
+                    values["drafts"] = (
+                        request.env["account.move"]
+                        .sudo()
+                        ._cabinet_create_portal_drafts(
+                            company_sudo, files, request.env.user
+                        )
                     )
-                )
+                except UserError as error:
+                    values["errors"] = [error.args[0]]
         return request.render(
             "cabinet_fullservice.portal_cabinet_mission_drafts", values
         )

@@ -278,6 +278,47 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         self.assertIn("scan.pdf is larger than 8 MB", response.text)
         self.assertFalse(self._drafts(self.client_a))
 
+    def test_upload_of_template_spreadsheet_creates_invoices_with_lines(self):
+        header = (
+            "client_siren;invoice_ref;invoice_date;customer_name;"
+            "line_description;quantity;unit_price;vat_rate"
+        )
+        row = "123456782;P-1;2026-11-02;Client Portail;Conseil;2;100,00;20"
+        sheet = f"{header}\n{row}\n".encode()
+        self.authenticate("client_a", "client_a")
+        response = self._upload([("ventes.csv", sheet, "text/csv")])
+        self.assertIn("o_cabinet_upload_done", response.text)
+        draft = self._drafts(self.client_a)
+        self.assertRecordValues(
+            draft,
+            [{"ref": "P-1", "amount_untaxed": 200.0, "amount_total": 240.0}],
+        )
+        self.assertEqual(draft.invoice_line_ids.name, "Conseil")
+        self.assertTrue(
+            self.env["ir.attachment"].search_count(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", draft.id),
+                    ("name", "=", "ventes.csv"),
+                ]
+            )
+        )
+
+    def test_template_spreadsheet_of_another_company_is_refused(self):
+        # The SIREN column names CB: a client imports into its own company only.
+        sheet = (
+            b"client_siren;invoice_ref;invoice_date;customer_name;"
+            b"line_description;quantity;unit_price;vat_rate\n"
+            b"111222337;P-2;2026-11-02;Client Portail;Conseil;1;100;20\n"
+        )
+        self.authenticate("client_a", "client_a")
+        response = self._upload(
+            [("facture.pdf", PDF, "application/pdf"), ("autre.csv", sheet, "text/csv")]
+        )
+        self.assertIn("autre.csv: Nothing was imported", response.text)
+        self.assertFalse(self._drafts(self.client_a), "all or nothing")
+        self.assertFalse(self._drafts(self.client_b))
+
     # -------------------------------------------------------------------------
     # Report
     # -------------------------------------------------------------------------
