@@ -113,10 +113,18 @@ class TestMissionReport(CabinetClientPortalCommon):
         self.assertIn('o_cabinet_dso">98.18<', html)
         self.assertIn('data-bucket="late_91"', html)
 
+    def _count_report_queries(self):
+        self.env.invalidate_all()
+        self._october(self.client_a)  # warm the caches
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        values = self._october(self.client_a)
+        return self.cr.sql_log_count - before, values
+
     def test_report_queries_do_not_grow_with_invoices(self):
-        self._october(self.client_a)
-        with self.assertQueryCount(8):
-            self._october(self.client_a)
+        # Counted rather than fixed: modules extending the report add theirs.
+        queries, values = self._count_report_queries()
+        self.assertEqual(values["issued"]["count"], 2)
         # Four times the invoices, each with its own due date and status.
         for day in range(1, 19):
             invoice = self._post_client_invoice(
@@ -125,8 +133,6 @@ class TestMissionReport(CabinetClientPortalCommon):
             self.env["cabinet.invoice.status"].sudo().create(
                 {"move_id": invoice.id, "code": "200" if day % 2 else "212"}
             )
-        self.env.invalidate_all()
-        self._october(self.client_a)
-        with self.assertQueryCount(8):
-            values = self._october(self.client_a)
+        queries_4n, values = self._count_report_queries()
         self.assertEqual(values["issued"]["count"], 20)
+        self.assertEqual(queries_4n, queries)

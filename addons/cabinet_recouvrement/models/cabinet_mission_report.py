@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, models
 
 
@@ -22,10 +24,6 @@ class CabinetMissionReport(models.AbstractModel):
             ``fee_total`` (excl. tax)
         """
         reminders = self._get_reminder_values(company, date_from, date_to)
-        files = self.env["cabinet.collection.file"].search(
-            [("company_id", "=", company.id)]
-        )
-        recoveries = files._cabinet_get_recoveries(date_from, date_to)
         [(base_fee, success_fee, fee_total)] = self.env[
             "cabinet.collection.fee"
         ]._read_group(
@@ -40,9 +38,7 @@ class CabinetMissionReport(models.AbstractModel):
         return {
             "reminders": reminders,
             "reminder_count": sum(reminder["count"] for reminder in reminders),
-            "recovered": company.currency_id.round(
-                sum(recovery["amount"] for recovery in recoveries)
-            ),
+            "recovered": self._get_recovered_amount(company, date_from, date_to),
             "base_fee": base_fee or 0.0,
             "success_fee": success_fee or 0.0,
             "fee_total": fee_total or 0.0,
@@ -76,3 +72,34 @@ class CabinetMissionReport(models.AbstractModel):
                 groups, key=lambda group: (group[0].sequence, group[0].id)
             )
         ]
+
+    @api.model
+    def _get_recovered_amount(self, company, date_from, date_to):
+        """Payments received in the period on the invoices handed over to
+        collection, after their hand-over.
+
+        The rule is the collection file's (``_is_recovery``), applied to the
+        reconciliations read in one search for all the files, so that the
+        queries do not grow with them.
+        """
+        lines = self.env["cabinet.collection.file.line"].search(
+            [("company_id", "=", company.id)]
+        )
+        lines_by_move = defaultdict(list)
+        for line in lines:
+            lines_by_move[line.move_id].append(line)
+        partials = self.env["account.partial.reconcile"].search(
+            [
+                ("debit_move_id.move_id", "in", lines.move_id.ids),
+                ("debit_move_id.account_id.account_type", "=", "asset_receivable"),
+                ("max_date", ">=", date_from),
+                ("max_date", "<=", date_to),
+            ]
+        )
+        amount = sum(
+            partial.amount
+            for partial in partials
+            for line in lines_by_move[partial.debit_move_id.move_id]
+            if line._is_recovery(partial)
+        )
+        return company.currency_id.round(amount)

@@ -47,11 +47,11 @@ class TestMissionReportCollection(CollectionMandateCommon):
         cls.level_1, cls.level_2 = policy.level_ids.sorted("sequence")
         cls.Report = cls.env["cabinet.mission.report"]
 
-    def _send(self, level, date, state="sent", company=None):
+    def _send(self, level, date, state="sent", company=None, partner=None):
         return self.env["cabinet.dunning.communication"].create(
             {
                 "company_id": (company or self.client_a).id,
-                "partner_id": self.buyer_b1.id,
+                "partner_id": (partner or self.buyer_b1).id,
                 "policy_id": level.policy_id.id,
                 "level_id": level.id,
                 "date": date,
@@ -129,3 +129,31 @@ class TestMissionReportCollection(CollectionMandateCommon):
                 "fee_total": 0.0,
             },
         )
+
+    def _count_collection_queries(self):
+        period = (fields.Date.to_date("2026-10-01"), fields.Date.to_date("2026-10-31"))
+        self.env.invalidate_all()
+        self.Report._get_collection_values(self.client_a, *period)
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        values = self.Report._get_collection_values(self.client_a, *period)
+        return self.cr.sql_log_count - before, values
+
+    def _hand_over_and_recover(self, partners):
+        invoices = [self._post_invoice(self.client_a, p, 100.0) for p in partners]
+        for invoice in invoices:
+            self._hand_over(invoice)
+            self._send(self.level_1, "2026-10-05", partner=invoice.partner_id)
+        with freeze_time("2026-10-31"):
+            for invoice in invoices:
+                self._pay(invoice, 50.0, "2026-10-12")
+
+    def test_collection_queries_do_not_grow_with_files(self):
+        self._hand_over_and_recover(self.buyer_b2)
+        queries, values = self._count_collection_queries()
+        self.assertEqual(values["recovered"], 50.0)
+        self._hand_over_and_recover(self.buyer_b1 | self.buyer_b4 | self.consumer_p1)
+        queries_4n, values = self._count_collection_queries()
+        self.assertEqual(values["recovered"], 200.0)
+        self.assertEqual(values["reminder_count"], 4)
+        self.assertEqual(queries_4n, queries)
