@@ -60,9 +60,17 @@
         # reports (dossier)
         "report/cabinet_mission_letter_report.xml",
         "report/report_invoice.xml",
+        # reports and portal (client portal)
+        "report/cabinet_mission_report.xml",
+        "views/cabinet_mission_portal_templates.xml",
         # menus
         "views/cabinet_fullservice_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "cabinet_fullservice/static/tests/tours/*.js",
+        ],
+    },
     "demo": [],
     "installable": True,
     "application": True,

@@ -57,6 +57,7 @@
         "report/cabinet_collection_fee_report.xml",
         "report/cabinet_aging_report_views.xml",
         "report/cabinet_portfolio_report_views.xml",
+        "views/cabinet_mission_report_templates.xml",
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],

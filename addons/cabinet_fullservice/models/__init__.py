@@ -13,3 +13,5 @@ from . import cabinet_platform_flow
 from . import ir_actions_report
 from . import res_company
 from . import res_partner
+from . import res_users
+from . import cabinet_mission_report

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
-from ..tools import cdar, facturx_pdf, lifecycle, validator, vat_rates
+from ..tools import cdar, draft_sheet, facturx_pdf, lifecycle, validator, vat_rates
 from .account_edi_xml_cii import DOCUMENT_NUMBER_RE, PROFILE_CONFORMANCE_LEVELS
 from .cabinet_invoice_status import STATUS_CODES
 from .cabinet_platform_flow import FLOW_STATES
@@ -1162,3 +1162,90 @@ class AccountMove(models.Model):
             buyer_siren=self.commercial_partner_id._get_siren() or None,
             currency=self.currency_id.name,
         )
+
+    # -------------------------------------------------------------------------
+    # Client portal (drafts uploaded by the client company)
+    # -------------------------------------------------------------------------
+
+    @api.model
+    def _cabinet_create_portal_drafts(self, company, files, user):
+        """Turn each file uploaded by a client on the portal into a draft
+        customer invoice of ``company``, the file attached, for the cabinet
+        to complete. All or nothing: one failure creates nothing.
+
+        Called with sudo by the client portal, after the controller checked
+        that ``user`` is a portal user of ``company`` and each file's type.
+
+        :param company: the client company (res.company)
+        :param files: list of (filename, raw bytes)
+        :param user: the portal user who uploaded them (res.users)
+        :return: the draft invoices (account.move)
+        """
+        moves = self.browse()
+        with self.env.cr.savepoint():
+            for filename, raw in files:
+                file_moves = self._cabinet_import_portal_sheet(company, filename, raw)
+                if not file_moves:
+                    file_moves = self.with_company(company).create(
+                        self._prepare_cabinet_portal_draft_vals(company)
+                    )
+                # Posted with the file, so that the chatter shows who sent it;
+                # the attachment is created on the invoice (res_model).
+                for move in file_moves:
+                    move.message_post(
+                        body=self.env._(
+                            "Draft uploaded by %(user)s from the portal",
+                            user=user.name,
+                        ),
+                        attachments=[(filename, raw)],
+                        author_id=user.partner_id.id,
+                    )
+                moves |= file_moves
+        _logger.info(
+            "Client portal: %s drafts uploaded in company %s", len(moves), company.id
+        )
+        return moves
+
+    @api.model
+    def _cabinet_import_portal_sheet(self, company, filename, raw):
+        """Read a spreadsheet laid out as the draft import template into
+        draft invoices with their lines, for ``company`` only.
+
+        :return: the drafts (account.move), empty when the file is not such a
+            spreadsheet (then it is only attached to an empty draft)
+        :raise UserError: naming the file, when the template's rows are wrong
+        """
+        if not filename.lower().endswith((".csv", ".xlsx")):
+            return self.browse()
+        try:
+            draft_sheet.read_rows(raw, filename)
+        except draft_sheet.SheetError:
+            return self.browse()
+        try:
+            return (
+                self.env["cabinet.draft.import"]
+                .with_context(cabinet_import_company_id=company.id)
+                ._cabinet_import_raw(raw, filename)
+            )
+        except UserError as error:
+            raise UserError(
+                self.env._(
+                    "%(file)s: %(message)s", file=filename, message=error.args[0]
+                )
+            ) from error
+
+    @api.model
+    def _prepare_cabinet_portal_draft_vals(self, company):
+        """Values of an empty draft invoice for an uploaded file (hook)."""
+        journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(company),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        return {
+            "move_type": "out_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+        }

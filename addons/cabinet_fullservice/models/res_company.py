@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
@@ -204,3 +205,37 @@ class ResCompany(models.Model):
                 added.ids,
                 removed.ids,
             )
+
+    def _cabinet_get_dso(self, date_to, days=90):
+        """Days sales outstanding of this company at ``date_to``.
+
+        DSO = open receivable / amount invoiced over the last ``days`` days
+        x ``days``, where the open receivable is the residual of the posted
+        customer invoices less credit notes dated on or before ``date_to``,
+        and the amount invoiced is the total incl. VAT of the posted customer
+        invoices less credit notes dated within the ``days`` days ending on
+        ``date_to``; both in company currency. 0 when nothing was invoiced.
+        The backend dashboards use the same method.
+
+        :param date_to: last day of the period (date)
+        :param days: length of the sales window, in days
+        :return: float rounded to 2 decimals
+        """
+        self.ensure_one()
+        date_from = date_to - timedelta(days=days - 1)
+        Move = self.env["account.move"]
+        base = [
+            ("company_id", "=", self.id),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("invoice_date", "<=", date_to),
+        ]
+        [(receivable,)] = Move._read_group(base, [], ["amount_residual_signed:sum"])
+        [(invoiced,)] = Move._read_group(
+            [*base, ("invoice_date", ">=", date_from)],
+            [],
+            ["amount_total_signed:sum"],
+        )
+        if self.currency_id.compare_amounts(invoiced or 0.0, 0.0) <= 0:
+            return 0.0
+        return round((receivable or 0.0) / invoiced * days, 2)

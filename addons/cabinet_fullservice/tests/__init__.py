@@ -11,3 +11,5 @@ from . import test_reported_case_rc18
 from . import test_draft_import
 from . import test_lifecycle_status
 from . import test_cdar_encaissee
+from . import test_client_portal
+from . import test_mission_report

@@ -162,7 +162,12 @@ class CabinetDraftImport(models.TransientModel):
         siren = clean_siren(value)
         if siren not in cache:
             company, accessible = self._cabinet_get_client_company(siren=siren)
-            cache[siren] = company if accessible else None
+            # A client sending its own spreadsheet from the portal may only
+            # import into its own company, whatever the SIREN column says.
+            only_company_id = self.env.context.get("cabinet_import_company_id")
+            if only_company_id:
+                accessible = company.id == only_company_id
+            cache[siren] = company.with_env(self.env) if accessible else None
         if not siren or not cache[siren]:
             errors.append(
                 (

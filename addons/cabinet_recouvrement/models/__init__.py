@@ -19,3 +19,4 @@ from . import cabinet_collection_file_line
 from . import cabinet_collection_fee
 from . import cabinet_collection_fee_line
 from . import cabinet_collection_fee_tier
+from . import cabinet_mission_report

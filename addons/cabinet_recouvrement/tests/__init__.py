@@ -13,3 +13,4 @@ from . import test_collection_fee
 from . import test_collection_access
 from . import test_aging_report
 from . import test_portfolio_report
+from . import test_mission_report_collection

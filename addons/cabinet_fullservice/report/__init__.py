@@ -1,0 +1,1 @@
+from . import cabinet_mission_report_pdf
