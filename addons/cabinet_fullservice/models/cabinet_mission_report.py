@@ -3,14 +3,8 @@ import datetime
 from odoo import api, fields, models
 from odoo.tools import date_utils
 
-# Age buckets of the amounts due: (key, first day late, last day late).
-AGE_BUCKETS = (
-    ("not_due", None, 0),
-    ("late_1_30", 1, 30),
-    ("late_31_60", 31, 60),
-    ("late_61_90", 61, 90),
-    ("late_91", 91, None),
-)
+from ..tools.aging import AGE_BUCKETS, get_age_bucket
+
 OPEN_MOVE_TYPES = ("out_invoice", "out_refund")
 
 
@@ -135,7 +129,7 @@ class CabinetMissionReport(models.AbstractModel):
             for key, __, __ in AGE_BUCKETS
         }
         for due_date, count, amount in groups:
-            bucket = buckets[self._get_age_bucket((as_of - due_date).days)]
+            bucket = buckets[get_age_bucket((as_of - due_date).days)]
             bucket["count"] += count
             bucket["amount"] += amount
         top = max((abs(bucket["amount"]) for bucket in buckets.values()), default=0)
@@ -150,20 +144,11 @@ class CabinetMissionReport(models.AbstractModel):
         }
 
     @api.model
-    def _get_age_bucket(self, days_late):
-        for key, first, last in AGE_BUCKETS:
-            if (first is None or days_late >= first) and (
-                last is None or days_late <= last
-            ):
-                return key
-        return AGE_BUCKETS[-1][0]
-
-    @api.model
     def _get_age_bucket_labels(self):
         return {
             "not_due": self.env._("Not due"),
-            "late_1_30": self.env._("1-30 days"),
-            "late_31_60": self.env._("31-60 days"),
-            "late_61_90": self.env._("61-90 days"),
-            "late_91": self.env._("Over 90 days"),
+            "1_30": self.env._("1-30 days"),
+            "31_60": self.env._("31-60 days"),
+            "61_90": self.env._("61-90 days"),
+            "over_90": self.env._("Over 90 days"),
         }

@@ -59,10 +59,10 @@ class TestMissionReport(CabinetClientPortalCommon):
             [(b["key"], b["count"], b["amount"]) for b in aging["buckets"]],
             [
                 ("not_due", 1, 1200.0),
-                ("late_1_30", 2, 480.0),
-                ("late_31_60", 1, 300.0),
-                ("late_61_90", 1, 120.0),
-                ("late_91", 1, 60.0),
+                ("1_30", 2, 480.0),
+                ("31_60", 1, 300.0),
+                ("61_90", 1, 120.0),
+                ("over_90", 1, 60.0),
             ],
         )
         self.assertEqual(aging["total"], 2160.0)
@@ -111,7 +111,7 @@ class TestMissionReport(CabinetClientPortalCommon):
         html = html.decode()
         self.assertIn("Atelier Fictif SARL", html)
         self.assertIn('o_cabinet_dso">98.18<', html)
-        self.assertIn('data-bucket="late_91"', html)
+        self.assertIn('data-bucket="over_90"', html)
 
     def _count_report_queries(self):
         self.env.invalidate_all()

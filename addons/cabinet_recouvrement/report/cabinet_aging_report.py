@@ -1,8 +1,9 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from odoo.addons.cabinet_fullservice.tools.aging import AGE_BUCKETS
+
 from ..tools.sql_view import create_view
-from .cabinet_debtor_statement import AGE_BUCKETS
 
 
 class CabinetAgingReport(models.Model):

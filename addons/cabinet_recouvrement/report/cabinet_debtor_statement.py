@@ -1,14 +1,7 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-# Age buckets of the statement, in days past the due date.
-AGE_BUCKETS = (
-    ("not_due", None, 0),
-    ("1_30", 1, 30),
-    ("31_60", 31, 60),
-    ("61_90", 61, 90),
-    ("over_90", 91, None),
-)
+from odoo.addons.cabinet_fullservice.tools.aging import AGE_BUCKETS, get_age_bucket
 
 
 class ReportCabinetDebtorStatement(models.AbstractModel):
@@ -60,7 +53,7 @@ class ReportCabinetDebtorStatement(models.AbstractModel):
         lines = []
         for aml in amls:
             days = (today - (aml.date_maturity or aml.date)).days
-            bucket = self._get_bucket(days)
+            bucket = get_age_bucket(days)
             buckets[bucket] += aml.amount_residual
             lines.append(
                 {
@@ -79,10 +72,3 @@ class ReportCabinetDebtorStatement(models.AbstractModel):
             "buckets": buckets,
             "total": sum(buckets.values()),
         }
-
-    @api.model
-    def _get_bucket(self, days):
-        for key, low, high in AGE_BUCKETS:
-            if (low is None or days >= low) and (high is None or days <= high):
-                return key
-        return AGE_BUCKETS[-1][0]

@@ -82,6 +82,13 @@ class TestPortfolioReport(CabinetDashboardCommon):
         self.assertAlmostEqual(self._row(self.client_a).dso, 82.24, places=2)
         # 360.00 / 360.00 * 90
         self.assertAlmostEqual(self._row(self.client_b).dso, 90.0, places=2)
+        # The dashboard and the client's mission report give the same DSO.
+        for company in (self.client_a, self.client_b):
+            self.assertAlmostEqual(
+                self._row(company).dso,
+                company._cabinet_get_dso(self.today),
+                places=2,
+            )
 
     def test_dso_is_zero_without_recent_invoicing(self):
         self.inv_b.button_draft()
