@@ -30,6 +30,12 @@ class ResCompany(models.Model):
         help="For instalments never reminded. With the highest level, a "
         "hand-over to collection is only proposed and needs a confirmation.",
     )
+    cabinet_promise_horizon_days = fields.Integer(
+        string="Promise Horizon (days)",
+        default=30,
+        help="A debtor can promise online to pay within this number of days; "
+        "beyond, it has to ask for a payment plan.",
+    )
 
     cabinet_late_interest_rate = fields.Float(
         string="Contract Late-Interest Rate (%)",

@@ -11,3 +11,4 @@ from . import test_collection_offer
 from . import test_collection_file
 from . import test_collection_fee
 from . import test_collection_access
+from . import test_debtor_portal_access
