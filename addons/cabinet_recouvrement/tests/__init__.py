@@ -12,3 +12,6 @@ from . import test_collection_file
 from . import test_collection_fee
 from . import test_collection_access
 from . import test_debtor_portal_access
+from . import test_debtor_portal_requests
+from . import test_debtor_portal_tour
+from . import test_debtor_portal_performance
