@@ -99,8 +99,11 @@ class CabinetDebtorPortal(PortalAccount):
         # debtor's requests and their feedback.
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
         values.update(self._cabinet_prepare_debtor_values(invoice))
+        user = request.env.user
         values["cabinet_statement_url"] = (
-            not request.env.user._is_public()
+            user.share
+            and not user._is_public()
+            and invoice.commercial_partner_id == user.commercial_partner_id
             and f"/my/cabinet/statement/{invoice.company_id.id}"
         )
         return values
@@ -163,10 +166,14 @@ class CabinetDebtorPortal(PortalAccount):
         )
         try:
             if not invoices_sudo:
-                raise UserError(request.env._("Please select an invoice to pay."))
+                raise UserError(
+                    request.env._("Please select at least one invoice still to pay.")
+                )
             if action == "dispute":
                 invoices_sudo._cabinet_portal_open_dispute(post.get("reason"), author)
-                message = request.env._("Your dispute is recorded; we will come back to you.")
+                message = request.env._(
+                    "Your dispute is recorded; we will come back to you."
+                )
             elif action == "promise":
                 invoices_sudo._cabinet_portal_promise(post.get("date"), author)
                 message = request.env._("Thank you, your promise to pay is recorded.")
@@ -174,7 +181,9 @@ class CabinetDebtorPortal(PortalAccount):
                 invoices_sudo._cabinet_portal_request_plan(
                     post.get("instalments"), post.get("message"), author
                 )
-                message = request.env._("Your request is sent; we will come back to you.")
+                message = request.env._(
+                    "Your request is sent; we will come back to you."
+                )
         except UserError as error:
             request.session[SESSION_ERROR] = error.args[0]
         else:
@@ -273,9 +282,7 @@ class CabinetDebtorPortal(PortalAccount):
         auth="public",
         methods=["POST"],
     )
-    def cabinet_reminder_request(
-        self, reminder_id, action, access_token=None, **post
-    ):
+    def cabinet_reminder_request(self, reminder_id, action, access_token=None, **post):
         """The debtor's request on the invoices of the reminder it checked."""
         reminder_sudo = self._cabinet_get_reminder_sudo(reminder_id, access_token)
         invoices_sudo = reminder_sudo._cabinet_get_portal_moves()

@@ -19,5 +19,4 @@ from . import cabinet_collection_file_line
 from . import cabinet_collection_fee
 from . import cabinet_collection_fee_line
 from . import cabinet_collection_fee_tier
-from . import account_move_portal
 from . import cabinet_dunning_communication_portal

@@ -19,8 +19,7 @@ class CabinetDunningCommunication(models.Model):
     # -------------------------------------------------------------------------
 
     def _compute_access_url(self):
-        # EXTENDS portal
-        super()._compute_access_url()
+        # OVERRIDES portal: the reminder page replaces the mixin's "#".
         for communication in self:
             communication.access_url = f"/my/cabinet/reminder/{communication.id}"
 

@@ -49,6 +49,11 @@ class ResCompany(models.Model):
         compute="_compute_cabinet_late_interest_warning",
     )
 
+    _cabinet_promise_horizon_days_positive = models.Constraint(
+        "CHECK(cabinet_promise_horizon_days >= 0)",
+        "The promise horizon cannot be negative.",
+    )
+
     # -------------------------------------------------------------------------
     # Compute Methods
     # -------------------------------------------------------------------------

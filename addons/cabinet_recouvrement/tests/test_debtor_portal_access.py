@@ -67,7 +67,9 @@ class TestDebtorPortalAccess(CabinetDebtorPortalCommon, HttpCase):
 
     def test_rc23_former_customer_loses_followers_and_token(self):
         self.assertNotIn(self.buyer_b1, self.invoice_moved.message_partner_ids)
-        self.assertNotIn(self.debtor_a.partner_id, self.invoice_moved.message_partner_ids)
+        self.assertNotIn(
+            self.debtor_a.partner_id, self.invoice_moved.message_partner_ids
+        )
         self.assertNotEqual(self.invoice_moved.access_token, self.former_token)
         url = f"/my/invoices/{self.invoice_moved.id}?access_token={self.former_token}"
         self._assert_not_found(self._get(url))
@@ -85,7 +87,9 @@ class TestDebtorPortalAccess(CabinetDebtorPortalCommon, HttpCase):
         self.assertEqual(self._get(token_url).content, b"%PDF-1.7 facturx of invoice A")
         moved_url = f"/my/cabinet/invoice/{self.invoice_moved.id}/facturx"
         self._assert_not_found(self._get(moved_url, "paul.achat"))
-        self._assert_not_found(self._get(f"{moved_url}?access_token={self.former_token}"))
+        self._assert_not_found(
+            self._get(f"{moved_url}?access_token={self.former_token}")
+        )
 
     def test_statement_of_own_entity_per_issuing_company(self):
         # Reports render as HTML in test mode: the lines can be read.
@@ -115,10 +119,27 @@ class TestDebtorPortalAccess(CabinetDebtorPortalCommon, HttpCase):
         self.assertIn("400.00", page.text)
         self.assertNotIn(self.invoice_moved.name, page.text)
         self.assertIn(self.invoice_a.get_portal_url(), page.text.replace("&amp;", "&"))
+        statement = self._get(
+            f"/my/cabinet/reminder/{self.reminder.id}/statement"
+            f"?access_token={self.reminder.access_token}"
+        )
+        self.assertEqual(statement.status_code, 200)
+        self.assertIn(self.invoice_a.name, statement.text)
+        self.assertNotIn(self.invoice_moved.name, statement.text)
+        # B2's reminder of CA, opened with B1's token.
+        reminder_b2 = self.env["cabinet.dunning.communication"].search(
+            [
+                ("company_id", "=", self.client_a.id),
+                ("partner_id", "=", self.buyer_b2.id),
+            ]
+        )
+        self.assertEqual(reminder_b2.line_ids.move_id, self.invoice_moved)
+        token_b1 = self.reminder.access_token
         for wrong in (
             f"/my/cabinet/reminder/{self.reminder.id}",
             f"/my/cabinet/reminder/{self.reminder.id}?access_token=wrong",
             f"/my/cabinet/reminder/{self.reminder.id}/statement?access_token=wrong",
+            f"/my/cabinet/reminder/{reminder_b2.id}?access_token={token_b1}",
         ):
             with self.subTest(url=wrong):
                 self._assert_not_found(self._get(wrong))

@@ -71,7 +71,10 @@ class TestDebtorPortalRequests(CabinetDebtorPortalCommon):
             ("2026-11-20", "by 2026-11-19 at the latest"),
             ("not a date", "from today on"),
         ):
-            with self.subTest(date=promised), self.assertRaisesRegex(UserError, message):
+            with (
+                self.subTest(date=promised),
+                self.assertRaisesRegex(UserError, message),
+            ):
                 moves._cabinet_portal_promise(promised, self.author)
         self.client_a.cabinet_promise_horizon_days = 45
         promise = moves._cabinet_portal_promise("2026-11-20", self.author)
@@ -111,9 +114,7 @@ class TestDebtorPortalRequests(CabinetDebtorPortalCommon):
         moves = self._as_visitor(self.invoice | self.other)
         with self.assertRaisesRegex(UserError, "2 to 12 instalments"):
             moves._cabinet_portal_request_plan("13", "", self.author)
-        plan = moves._cabinet_portal_request_plan(
-            "3", "Seasonal business", self.author
-        )
+        plan = moves._cabinet_portal_request_plan("3", "Seasonal business", self.author)
         self.assertRecordValues(
             plan,
             [
