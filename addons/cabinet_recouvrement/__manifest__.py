@@ -10,7 +10,7 @@
     "maintainers": ["cabinet-fullservice"],
     "website": "https://github.com/cabinet-fullservice/cabinet-fullservice",
     "development_status": "Alpha",
-    "depends": ["cabinet_fullservice", "sms"],
+    "depends": ["cabinet_fullservice", "sms", "account_payment"],
     "data": [
         # security
         "security/ir.model.access.csv",
@@ -28,6 +28,7 @@
         "security/cabinet_collection_fee_security.xml",
         "security/cabinet_aging_report_security.xml",
         "security/cabinet_portfolio_report_security.xml",
+        "security/account_move_security.xml",
         # data
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
@@ -49,6 +50,7 @@
         "views/account_move_views.xml",
         "views/res_company_views.xml",
         "views/cabinet_collection_worklist_views.xml",
+        "views/cabinet_recouvrement_portal_templates.xml",
         # wizards
         "wizard/cabinet_dunning_policy_copy_views.xml",
         # reports
@@ -61,5 +63,10 @@
         # menus
         "views/cabinet_recouvrement_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "cabinet_recouvrement/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

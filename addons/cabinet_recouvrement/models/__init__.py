@@ -20,3 +20,4 @@ from . import cabinet_collection_fee
 from . import cabinet_collection_fee_line
 from . import cabinet_collection_fee_tier
 from . import cabinet_mission_report
+from . import cabinet_dunning_communication_portal

@@ -7,8 +7,10 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 # Fields that may still change once a communication went out: chatter,
-# activities, and what follows the sending (printed letter, hand-over).
+# activities, what follows the sending (printed letter, hand-over) and the
+# portal token of the debtor's link.
 MUTABLE_AFTER_SEND = {
+    "access_token",
     "attachment_id",
     "letter_printed",
     "handover_done",

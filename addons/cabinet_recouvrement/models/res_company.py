@@ -30,6 +30,12 @@ class ResCompany(models.Model):
         help="For instalments never reminded. With the highest level, a "
         "hand-over to collection is only proposed and needs a confirmation.",
     )
+    cabinet_promise_horizon_days = fields.Integer(
+        string="Promise Horizon (days)",
+        default=30,
+        help="A debtor can promise online to pay within this number of days; "
+        "beyond, it has to ask for a payment plan.",
+    )
 
     cabinet_late_interest_rate = fields.Float(
         string="Contract Late-Interest Rate (%)",
@@ -41,6 +47,11 @@ class ResCompany(models.Model):
     cabinet_late_interest_warning = fields.Char(
         string="Late-Interest Rate Warning",
         compute="_compute_cabinet_late_interest_warning",
+    )
+
+    _cabinet_promise_horizon_days_positive = models.Constraint(
+        "CHECK(cabinet_promise_horizon_days >= 0)",
+        "The promise horizon cannot be negative.",
     )
 
     # -------------------------------------------------------------------------

@@ -67,6 +67,21 @@ class ResPartner(models.Model):
             )
 
     # -------------------------------------------------------------------------
+    # CRUD Methods
+    # -------------------------------------------------------------------------
+
+    def write(self, vals):
+        # EXTENDS base (RC-23): record rules are cached per user with the
+        # user's commercial entity evaluated in their domain (portal invoice
+        # rule); a portal contact moved under another parent must lose its
+        # former entity's invoices at once, not when the cache expires.
+        moved_users = "parent_id" in vals and self.sudo().user_ids
+        result = super().write(vals)
+        if moved_users:
+            self.env.registry.clear_cache()
+        return result
+
+    # -------------------------------------------------------------------------
     # Actions
     # -------------------------------------------------------------------------
 

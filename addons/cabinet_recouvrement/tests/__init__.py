@@ -14,3 +14,7 @@ from . import test_collection_access
 from . import test_aging_report
 from . import test_portfolio_report
 from . import test_mission_report_collection
+from . import test_debtor_portal_access
+from . import test_debtor_portal_requests
+from . import test_debtor_portal_tour
+from . import test_debtor_portal_performance
