@@ -455,6 +455,20 @@ def print_portals(users):
             f"  {label}: {base_url}{path} "
             f"(identifiant {vals['login']}, mot de passe {vals['password']})"
         )
+    # The link of the debtor's last reminder e-mail opens without an account.
+    reminder = env["cabinet.dunning.communication"].search(
+        [
+            ("partner_id", "=", users["debtor"].partner_id.commercial_partner_id.id),
+            ("state", "=", "sent"),
+        ],
+        order="date desc, id desc",
+        limit=1,
+    )
+    if reminder:
+        say(
+            f"  Lien de la relance du {reminder.date} (sans compte): "
+            f"{base_url}{reminder.get_portal_url()}"
+        )
 
 
 def main():

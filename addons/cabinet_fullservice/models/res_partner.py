@@ -34,9 +34,14 @@ class ResPartner(models.Model):
     @api.depends("company_registry", "vat", "country_id", "parent_id")
     def _compute_cabinet_einvoice_address(self):
         for partner in self:
-            partner.cabinet_einvoice_address = (
-                partner.cabinet_einvoice_address or partner._get_siren() or False
-            )
+            siren = partner._get_siren()
+            address = partner.cabinet_einvoice_address
+            if address and siren and not address.startswith(siren):
+                # The owner's SIREN changed (a contact moved to another
+                # company, a corrected registry number): the address of the
+                # former SIREN is no longer its own.
+                address = False
+            partner.cabinet_einvoice_address = address or siren or False
 
     @api.depends("is_company", "company_registry", "vat", "country_id", "parent_id")
     def _compute_cabinet_is_business(self):

@@ -15,6 +15,14 @@ class TestCompanyIdentity(CabinetTestCommon):
         self.assertFalse(self.buyer_b4.cabinet_einvoice_address)
         self.assertFalse(self.consumer_p1.cabinet_einvoice_address)
 
+    def test_contact_moved_to_another_company_takes_its_address(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Paul Achat", "parent_id": self.buyer_b1.id, "type": "contact"}
+        )
+        self.assertEqual(contact.cabinet_einvoice_address, "987654324")
+        contact.parent_id = self.client_a.partner_id
+        self.assertEqual(contact.cabinet_einvoice_address, "123456782")
+
     def test_einvoice_address_with_siret_suffix_accepted(self):
         self.client_a.cabinet_einvoice_address = "123456782_12345678200010"
         self.assertEqual(

@@ -232,10 +232,7 @@ class TestDebtorPortalAccess(CabinetDebtorPortalCommon, HttpCase):
     def test_contact_moved_to_another_parent_loses_access_at_once(self):
         url = f"/my/invoices/{self.invoice_a.id}"
         self.assertEqual(self._get(url, "paul.achat").status_code, 200)
-        # The contact's e-invoicing address is B1's SIREN: reset with the move.
-        self.debtor_a.partner_id.write(
-            {"parent_id": self.buyer_b2.id, "cabinet_einvoice_address": False}
-        )
+        self.debtor_a.partner_id.parent_id = self.buyer_b2
         self._assert_not_found(self._get(url, "paul.achat"))
         __, listed = self._listed("paul.achat")
         # Paul now buys for B2, but only from CA, the company he belongs to.
