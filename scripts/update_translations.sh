@@ -94,7 +94,7 @@ if [ -z "$db" ]; then
     db="$scratch"
     echo "Creating scratch database $db with ${module_csv}..."
     odoo server --addons-path="$ADDONS_PATH" -d "$db" -i "$module_csv" \
-        --without-demo=all --stop-after-init --no-http \
+        --without-demo=True --stop-after-init --no-http \
         --http-interface=127.0.0.1 --log-level=warn
 elif [ "$update" -eq 1 ]; then
     echo "Updating ${module_csv} in $db..."

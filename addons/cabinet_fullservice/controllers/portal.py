@@ -269,7 +269,7 @@ class CabinetClientPortal(CustomerPortal):
             return self._cabinet_render_invoice(
                 company_sudo,
                 invoice_sudo,
-                contest_error=request.env._("Give the reason of the contest."),
+                contest_error=request.env._("Give the reason for the contest."),
             )
         try:
             invoice_sudo.action_cabinet_contest(reason)

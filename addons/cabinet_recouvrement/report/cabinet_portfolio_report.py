@@ -125,13 +125,13 @@ class CabinetPortfolioReport(models.Model):
         string="Fees Earned",
         currency_field="currency_id",
         readonly=True,
-        help="Collection fee statements, excluding VAT, billed or not.",
+        help="Total of the collection fee statements, excluding VAT, billed or not.",
     )
     fee_billed = fields.Monetary(
         string="Fees Billed",
         currency_field="currency_id",
         readonly=True,
-        help="Collection fee statements whose invoice is posted.",
+        help="Total of the collection fee statements whose invoice is posted.",
     )
 
     # -------------------------------------------------------------------------
