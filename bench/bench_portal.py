@@ -191,6 +191,8 @@ def main():
         page.raise_for_status()
         if "/my/invoices/" not in page.text:
             raise SystemExit("the portal user sees no invoice on /my/invoices")
+        if 'name="cabinet_state"' not in page.text:
+            raise SystemExit("/my/invoices lacks the debtor's follow-up column")
         print(
             f"{args.database}: {len(marker['company_ids'])} client companies, "
             f"{marker['portal_invoices']} invoices of the portal debtor, "
