@@ -173,7 +173,13 @@ def create_mandate(company, firm, as_invoicer):
 def create_customers(company):
     return env["res.partner"].create(
         [
-            {**vals, "is_company": True, "country_id": FR.id, "company_id": company.id}
+            {
+                **vals,
+                "is_company": True,
+                "country_id": FR.id,
+                "company_id": company.id,
+                "lang": "fr_FR",
+            }
             for vals in CUSTOMERS
         ]
     )
@@ -424,6 +430,11 @@ def create_portal_users(companies):
                 "lang": "fr_FR",
             }
         )
+        # The client's collaborator also reads the cabinet's fee invoices,
+        # issued by the cabinet company.
+        allowed = company
+        if role == "client":
+            allowed |= env.ref("base.main_company")
         users[role] = (
             env["res.users"]
             .with_context(no_reset_password=True)
@@ -433,7 +444,7 @@ def create_portal_users(companies):
                     "password": vals["password"],
                     "partner_id": contact.id,
                     "company_id": company.id,
-                    "company_ids": [Command.set(company.ids)],
+                    "company_ids": [Command.set(allowed.ids)],
                     "group_ids": [Command.set(portal.ids)],
                     "lang": "fr_FR",
                     "tz": "Europe/Paris",
@@ -475,6 +486,10 @@ def main():
     # The demo runs offline: no VAT check against the European VIES service.
     # Nor SMS through Odoo's SMS service, nor e-mail: the reminders stay in
     # the outgoing queues, to be read in Odoo.
+    # Nor the company enrichment that Odoo's partner_autocomplete asks an
+    # outside service for at the administrator's first login.
+    if "iap_enrich_auto_done" in env["res.company"]._fields:
+        env["res.company"].search([]).iap_enrich_auto_done = True
     for xmlid in (
         "base_vat.vies_iap_check_update",
         "sms.ir_cron_sms_scheduler_action",

@@ -96,7 +96,10 @@ class CabinetDebtorPortal(PortalAccount):
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         # EXTENDS account_payment: lifecycle status, overdue state, the
-        # debtor's requests and their feedback.
+        # debtor's requests and their feedback. The page is only reached
+        # after the ownership check; a debtor who opened it from its account
+        # has no token in the address, yet the payment form needs one.
+        access_token = access_token or invoice._portal_ensure_token()
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
         values.update(self._cabinet_prepare_debtor_values(invoice))
         user = request.env.user

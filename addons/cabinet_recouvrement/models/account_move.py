@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import plaintext2html
+from odoo.tools import format_date, plaintext2html
 
 from ..tools import penalties
 
@@ -334,7 +334,7 @@ class AccountMove(models.Model):
                 self.env._(
                     "You can promise to pay by %(date)s at the latest; for a "
                     "longer delay, please ask for a payment plan.",
-                    date=fields.Date.to_string(date_max),
+                    date=format_date(self.env, date_max),
                 )
             )
         promise = self._cabinet_get_arrangement_model("cabinet.payment.promise").create(

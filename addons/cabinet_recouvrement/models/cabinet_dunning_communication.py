@@ -2,7 +2,7 @@ import logging
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -131,12 +131,21 @@ class CabinetDunningCommunication(models.Model):
 
     @api.depends("partner_id", "level_id", "date")
     def _compute_name(self):
+        # The name is the reminder's reference in the e-mail, the letter and
+        # the collection file: written in the debtor's language, not in the
+        # language of whoever (often the scheduler) created it.
         for communication in self:
-            communication.name = self.env._(
+            lang = (
+                communication.partner_id.lang
+                or communication.company_id.partner_id.lang
+                or self.env.lang
+            )
+            debtor_env = self.with_context(lang=lang).env
+            communication.name = debtor_env._(
                 "%(level)s - %(debtor)s - %(date)s",
-                level=communication.level_id.name,
+                level=communication.level_id.with_env(debtor_env).name,
                 debtor=communication.partner_id.display_name,
-                date=communication.date,
+                date=format_date(debtor_env, communication.date),
             )
 
     # -------------------------------------------------------------------------

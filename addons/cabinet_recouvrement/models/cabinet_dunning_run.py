@@ -378,7 +378,8 @@ class CabinetDunningRun(models.Model):
         """What one debtor receives today, or None.
 
         One communication lists all the instalments in dunning, each at its
-        level; the communication takes the highest level reached today. Only
+        level; the communication takes the highest of their levels (a
+        hand-over only when reached today). Only
         a client under the amicable-collection mandate hands claims over:
         for the others, the last level before the hand-over is the last one.
         """
@@ -386,7 +387,7 @@ class CabinetDunningRun(models.Model):
         if offer != "collection":
             levels = levels.filtered(lambda level: not level.handover)
         mode = company.cabinet_dunning_first_contact
-        line_vals_list, advanced_levels = [], []
+        line_vals_list, advanced_levels, kept_levels = [], [], []
         first_contact = handover_first_contact = False
         for line in lines:
             action = self._cabinet_get_line_action(line, levels, date, mode)
@@ -398,6 +399,7 @@ class CabinetDunningRun(models.Model):
             elif line.cabinet_dunning_level_id in levels:
                 level = line.cabinet_dunning_level_id
                 repeat_index = line.cabinet_dunning_repeat_count
+                kept_levels.append(level)
             else:
                 continue
             line_vals_list.append(
@@ -405,7 +407,14 @@ class CabinetDunningRun(models.Model):
             )
         if not advanced_levels:
             return None
-        level = max(advanced_levels, key=lambda level: (level.sequence, level.id))
+        # The tone is the highest level among the instalments listed, those
+        # reached before included: a courtesy reminder for a new invoice must
+        # not speak softly of one already under formal notice. A hand-over
+        # reached before is not repeated: it is done once, when reached.
+        level = max(
+            advanced_levels + [lvl for lvl in kept_levels if not lvl.handover],
+            key=lambda level: (level.sequence, level.id),
+        )
         return {
             "company": company,
             "partner": partner,

@@ -68,7 +68,7 @@ class TestDebtorPortalRequests(CabinetDebtorPortalCommon):
         moves = self._as_visitor(self.invoice)
         for promised, message in (
             ("2026-10-19", "from today on"),
-            ("2026-11-20", "by 2026-11-19 at the latest"),
+            ("2026-11-20", "by 11/19/2026 at the latest"),
             ("not a date", "from today on"),
         ):
             with (

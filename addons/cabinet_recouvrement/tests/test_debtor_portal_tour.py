@@ -53,3 +53,13 @@ class TestDebtorPortalTour(CabinetDebtorPortalCommon, HttpCase):
             [{"provider_id": self.provider.id, "state": "done", "amount": 400.0}],
         )
         self.assertIn(self.invoice_a.payment_state, ("paid", "in_payment"))
+
+    def test_logged_in_debtor_pays_from_the_page_without_token(self):
+        # From its account, the debtor opens the invoice without the token in
+        # the address: the payment form still authenticates with the
+        # invoice's own token (the transaction route requires one).
+        self.authenticate("paul.achat", "paul.achat")
+        page = self.url_open(f"/my/invoices/{self.invoice_a.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertTrue(self.invoice_a.access_token)
+        self.assertIn(f'data-access-token="{self.invoice_a.access_token}"', page.text)

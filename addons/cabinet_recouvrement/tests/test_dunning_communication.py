@@ -47,6 +47,16 @@ class TestDunningCommunication(CabinetDunningCommon):
             ],
         )
 
+    def test_reminder_named_in_the_debtor_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.level_1.with_context(lang="fr_FR").name = "Relance amiable"
+        self.buyer_b1.lang = "fr_FR"
+        self._run()
+        self.assertEqual(
+            self._communications().name,
+            f"Relance amiable - {self.buyer_b1.display_name} - 20/10/2026",
+        )
+
     def test_cancelled_reminder_frees_its_level(self):
         self.level_1.requires_validation = True
         self._run()

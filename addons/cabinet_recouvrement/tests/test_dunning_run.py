@@ -344,3 +344,26 @@ class TestDunningRun(CabinetDunningCommon):
             ],
         )
         self.assertEqual(communication.amount_residual, 150.0)
+
+    def test_tone_is_the_highest_level_listed(self):
+        # An invoice reached L3 (formal notice) before; a new invoice reaches
+        # L1 today: the reminder listing both speaks as the formal notice.
+        self.client_a.cabinet_dunning_first_contact = "highest_level"
+        first = self._create_due_invoice(
+            self.client_a, self.buyer_b1, 100.0, "2026-09-15"
+        )
+        self._run("2026-10-10")
+        self.assertEqual(self._receivable(first).cabinet_dunning_level_id, self.level_3)
+        second = self._create_due_invoice(
+            self.client_a, self.buyer_b1, 50.0, "2026-10-14"
+        )
+        self._run("2026-10-17")
+        communication = self._communications()[-1]
+        self.assertEqual(communication.level_id, self.level_3)
+        self.assertRecordValues(
+            communication.line_ids,
+            [
+                {"move_id": first.id, "advanced": False, "level_id": self.level_3.id},
+                {"move_id": second.id, "advanced": True, "level_id": self.level_1.id},
+            ],
+        )
