@@ -171,8 +171,13 @@ class CabinetDunningRun(models.Model):
 
         :return: the collection files
         """
+        # Only claims already due go to collection: an instalment listed in
+        # the same letter but not due yet stays with the client.
+        overdue_lines = communication.line_ids.filtered(
+            lambda line: line.days_overdue > 0
+        )
         files = self.env["cabinet.collection.file"]._cabinet_hand_over(
-            communication.line_ids.move_id, communication=communication
+            overdue_lines.move_id, communication=communication
         )
         first = communication._cabinet_get_first_collection_letter() or communication
         files._cabinet_register_letter(first.name, first.date)

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -367,3 +368,37 @@ class TestDunningRun(CabinetDunningCommon):
                 {"move_id": second.id, "advanced": True, "level_id": self.level_1.id},
             ],
         )
+
+    def test_handover_takes_only_the_claims_already_due(self):
+        self.letter.action_close()
+        self._create_mission_letter(self.client_a, "collection")
+        self.client_a.cabinet_dunning_first_contact = "highest_level"
+        template = self.env.ref("cabinet_recouvrement.mail_template_dunning")
+        self.policy.level_ids = [
+            Command.create(
+                {
+                    "sequence": 0,
+                    "name": "L0",
+                    "delay": -3,
+                    "tone": "courtesy",
+                    "channel_email": True,
+                    "mail_template_id": template.id,
+                }
+            )
+        ]
+        due = self._create_due_invoice(
+            self.client_a, self.buyer_b1, 500.0, "2026-09-01"
+        )
+        not_due = self._create_due_invoice(
+            self.client_a, self.buyer_b1, 80.0, "2026-10-22"
+        )
+        self._run("2026-10-20")
+        communication = self._communications()
+        self.assertEqual(communication.level_id, self.level_4)
+        self.assertEqual(communication.line_ids.move_id, due | not_due)
+        communication.action_validate()
+        collection_file = self.env["cabinet.collection.file"].search(
+            [("partner_id", "=", self.buyer_b1.id)]
+        )
+        self.assertEqual(collection_file.line_ids.move_id, due)
+        self.assertEqual(collection_file.amount_principal, 500.0)
