@@ -1,10 +1,12 @@
 import logging
+from collections import defaultdict
 
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import UserError
-from odoo.http import request
+from odoo.http import content_disposition, request
+from odoo.tools import format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -14,7 +16,24 @@ from ..tools.portal_upload import MAX_UPLOAD_SIZE, UploadError, check_upload
 _logger = logging.getLogger(__name__)
 
 INVOICES_PER_PAGE = 20
+DRAFTS_PER_PAGE = 20
 ISSUED_MOVE_TYPES = ("out_invoice", "out_refund")
+
+
+def facturx_pdf_response(invoice_sudo):
+    """The Factur-X PDF stored when ``invoice_sudo`` was issued, as a
+    download; 404 when none is stored. The caller checks beforehand that the
+    visitor may see the invoice."""
+    attachment_sudo = invoice_sudo.cabinet_facturx_pdf_id
+    if not attachment_sudo:
+        raise NotFound()
+    return request.make_response(
+        attachment_sudo.raw,
+        headers=[
+            ("Content-Type", "application/pdf"),
+            ("Content-Disposition", content_disposition(attachment_sudo.name)),
+        ],
+    )
 
 
 class CabinetClientPortal(CustomerPortal):
@@ -93,13 +112,7 @@ class CabinetClientPortal(CustomerPortal):
         values = {
             "page_name": "cabinet_mission",
             "company": company_sudo,
-            "draft_count": Move.search_count(
-                [
-                    ("company_id", "=", company_sudo.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "draft"),
-                ]
-            ),
+            "draft_count": Move.search_count(self._cabinet_draft_domain(company_sudo)),
             "invoice_count": Move.search_count(
                 self._cabinet_invoice_domain(company_sudo)
             ),
@@ -107,13 +120,13 @@ class CabinetClientPortal(CustomerPortal):
         return request.render("cabinet_fullservice.portal_cabinet_mission", values)
 
     @http.route(
-        "/my/cabinet/mission/drafts",
+        ["/my/cabinet/mission/drafts", "/my/cabinet/mission/drafts/page/<int:page>"],
         type="http",
         auth="user",
         website=True,
         methods=["GET", "POST"],
     )
-    def cabinet_mission_drafts(self, **kwargs):
+    def cabinet_mission_drafts(self, page=1, **kwargs):
         """Upload invoice drafts (PDF, PNG, JPEG, XLSX, ODS, CSV) for the
         cabinet to complete; each file becomes a draft invoice of the client
         company. POST is protected by the CSRF token of the form."""
@@ -141,9 +154,53 @@ class CabinetClientPortal(CustomerPortal):
                     )
                 except UserError as error:
                     values["errors"] = [error.args[0]]
+        values.update(self._cabinet_get_draft_list_values(company_sudo, page))
         return request.render(
             "cabinet_fullservice.portal_cabinet_mission_drafts", values
         )
+
+    def _cabinet_draft_domain(self, company):
+        return [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "draft"),
+        ]
+
+    def _cabinet_get_draft_list_values(self, company, page):
+        """The client's drafts waiting for the cabinet, newest first, one page
+        at a time, with the names of their files (one query for all)."""
+        Move = request.env["account.move"].sudo()
+        domain = self._cabinet_draft_domain(company)
+        count = Move.search_count(domain)
+        pager = portal_pager(
+            url="/my/cabinet/mission/drafts",
+            total=count,
+            page=page,
+            step=DRAFTS_PER_PAGE,
+        )
+        drafts_sudo = Move.search(
+            domain,
+            order="create_date desc, id desc",
+            limit=DRAFTS_PER_PAGE,
+            offset=pager["offset"],
+        )
+        attachments_sudo = (
+            request.env["ir.attachment"]
+            .sudo()
+            .search(
+                [("res_model", "=", "account.move"), ("res_id", "in", drafts_sudo.ids)],
+                order="id",
+            )
+        )
+        file_names = defaultdict(list)
+        for attachment_sudo in attachments_sudo:
+            file_names[attachment_sudo.res_id].append(attachment_sudo.name)
+        return {
+            "waiting_drafts": drafts_sudo,
+            "waiting_draft_count": count,
+            "draft_file_names": file_names,
+            "pager": pager,
+        }
 
     def _cabinet_check_uploads(self, uploads):
         """Read and check the uploaded files.
@@ -241,16 +298,49 @@ class CabinetClientPortal(CustomerPortal):
         return self._cabinet_render_invoice(company_sudo, invoice_sudo)
 
     def _cabinet_render_invoice(self, company, invoice_sudo, **values):
+        # Not named ``invoice``: account's portal breadcrumbs would add its name.
         return request.render(
             "cabinet_fullservice.portal_cabinet_mission_invoice",
             {
                 "page_name": "cabinet_mission_invoice",
                 "company": company,
-                "invoice": invoice_sudo,
+                "cabinet_invoice": invoice_sudo,
                 "today": fields.Date.context_today(request.env.user),
+                **self._cabinet_get_contest_values(invoice_sudo),
                 **values,
             },
         )
+
+    def _cabinet_get_contest_values(self, invoice_sudo):
+        """Sentences on the client's contest, dates in the user's language:
+        the contest made, or until when the invoice can still be contested."""
+        env = request.env
+        today = fields.Date.context_today(env.user)
+        deadline = invoice_sudo.cabinet_contest_deadline
+        values = {"contest_summary": False, "contest_open_until": False}
+        if invoice_sudo.cabinet_contest_state == "contested":
+            values["contest_summary"] = env._(
+                "Contested on %(date)s: %(reason)s",
+                date=format_date(env, invoice_sudo.cabinet_contest_date),
+                reason=invoice_sudo.cabinet_contest_reason or "",
+            )
+        elif deadline and today <= deadline:
+            values["contest_open_until"] = env._(
+                "Can be contested until %(date)s", date=format_date(env, deadline)
+            )
+        return values
+
+    @http.route(
+        "/my/cabinet/mission/invoices/<int:invoice_id>/facturx",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
+    def cabinet_mission_invoice_facturx(self, invoice_id, **kwargs):
+        """The Factur-X PDF stored when the invoice was issued in the
+        client's name; 404 outside the company or when none is stored."""
+        company_sudo = self._cabinet_get_client_company()
+        return facturx_pdf_response(self._cabinet_get_invoice(company_sudo, invoice_id))
 
     @http.route(
         "/my/cabinet/mission/invoices/<int:invoice_id>/contest",
@@ -286,11 +376,18 @@ class CabinetClientPortal(CustomerPortal):
         """The monthly mission report ("Restitution de la mission")."""
         company_sudo = self._cabinet_get_client_company()
         Report = request.env["cabinet.mission.report"].sudo()
-        date_from, date_to = Report._get_month_period(month)
+        date_from, date_to, known = Report._get_mission_month_period(
+            company_sudo, month
+        )
         values = {
             "page_name": "cabinet_mission_report",
             "report": Report._get_report_values(company_sudo, date_from, date_to),
             "company": company_sudo,
+            "month_warning": not known
+            and request.env._(
+                "Unknown month: showing %(month)s",
+                month=format_date(request.env, date_from, date_format="MMMM y"),
+            ),
         }
         return request.render(
             "cabinet_fullservice.portal_cabinet_mission_report", values
@@ -302,8 +399,10 @@ class CabinetClientPortal(CustomerPortal):
     def cabinet_mission_report_pdf(self, month=None, **kwargs):
         """The monthly mission report as PDF."""
         company_sudo = self._cabinet_get_client_company()
-        date_from, __ = (
-            request.env["cabinet.mission.report"].sudo()._get_month_period(month)
+        date_from, __, __ = (
+            request.env["cabinet.mission.report"]
+            .sudo()
+            ._get_mission_month_period(company_sudo, month)
         )
         pdf, __ = (
             request.env["ir.actions.report"]
@@ -314,12 +413,13 @@ class CabinetClientPortal(CustomerPortal):
                 data={"month": date_from.strftime("%Y-%m")},
             )
         )
-        filename = f"mission-{company_sudo.id}-{date_from:%Y-%m}.pdf"
+        slug = request.env["ir.http"]._slugify(company_sudo.name) or company_sudo.id
+        filename = f"mission-report-{slug}-{date_from:%Y-%m}.pdf"
         return request.make_response(
             pdf,
             headers=[
                 ("Content-Type", "application/pdf"),
                 ("Content-Length", len(pdf)),
-                ("Content-Disposition", f'attachment; filename="{filename}"'),
+                ("Content-Disposition", content_disposition(filename)),
             ],
         )

@@ -31,6 +31,28 @@ class CabinetMissionReport(models.AbstractModel):
         return date_utils.start_of(day, "month"), date_utils.end_of(day, "month")
 
     @api.model
+    def _get_mission_month_period(self, company, month=None):
+        """Period of ``month`` ("YYYY-MM") in the mission of ``company``: from
+        the month its first billing mandate starts to the current month.
+
+        :return: (date_from, date_to, known), the current month and
+            ``known`` False when ``month`` is given but malformed or
+            outside the mission
+        """
+        date_from, date_to = self._get_month_period(month)
+        if not month:
+            return date_from, date_to, True
+        today = fields.Date.context_today(self)
+        [(mission_start,)] = self.env["cabinet.billing.mandate"]._read_group(
+            [("company_id", "=", company.id)], [], ["date_start:min"]
+        )
+        first = date_utils.start_of(mission_start or date_from, "month")
+        known = date_from.strftime("%Y-%m") == month and first <= date_from <= today
+        if not known:
+            date_from, date_to = self._get_month_period()
+        return date_from, date_to, known
+
+    @api.model
     def _get_report_values(self, company, date_from, date_to):
         """All the figures of the report of ``company`` over the period.
 

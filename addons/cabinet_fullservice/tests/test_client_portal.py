@@ -60,6 +60,10 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
             files=[("files", file) for file in files],
         )
 
+    def _set_french(self, user):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        user.lang = "fr_FR"
+
     def csrf_token(self):
         # The token of the current session, as the form would carry it.
         response = self.url_open("/my/cabinet/mission/drafts")
@@ -158,9 +162,66 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.inv_b1.cabinet_contest_state, "none")
 
+    def test_invoice_breadcrumb_names_the_invoice_once(self):
+        self.authenticate("client_a", "client_a")
+        page = self.url_open(f"/my/cabinet/mission/invoices/{self.inv_a1.id}").text
+        start = page.index("o_portal_submenu")
+        breadcrumbs = page[start : page.index("</ol>", start)]
+        self.assertEqual(breadcrumbs.count(self.inv_a1.name), 1, breadcrumbs)
+        self.assertIn("/my/cabinet/mission/invoices", breadcrumbs)
+
+    def test_download_stored_facturx_of_own_invoice_only(self):
+        self.inv_a1._cabinet_store_facturx_pdf(PDF)
+        self.inv_b1._cabinet_store_facturx_pdf(PDF)
+        self.authenticate("client_a", "client_a")
+        url_a1 = f"/my/cabinet/mission/invoices/{self.inv_a1.id}/facturx"
+        page = self.url_open(f"/my/cabinet/mission/invoices/{self.inv_a1.id}").text
+        self.assertIn(f'href="{url_a1}"', page)
+        response = self.url_open(url_a1)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, PDF)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertIn(
+            self.inv_a1.cabinet_facturx_pdf_id.name,
+            response.headers["Content-Disposition"],
+        )
+        # None stored: no link, 404.
+        url_a2 = f"/my/cabinet/mission/invoices/{self.inv_a2.id}/facturx"
+        page = self.url_open(f"/my/cabinet/mission/invoices/{self.inv_a2.id}").text
+        self.assertNotIn("o_cabinet_facturx_download", page)
+        self.assertEqual(self.url_open(url_a2).status_code, 404)
+        # Another company's invoice, though stored: 404 to client A and others.
+        url_b1 = f"/my/cabinet/mission/invoices/{self.inv_b1.id}/facturx"
+        self.assertEqual(self.url_open(url_b1).status_code, 404)
+        for login in ("debtor_b1", "internal_b"):
+            self.authenticate(login, login)
+            self.assertEqual(self.url_open(url_b1).status_code, 404, login)
+        self.authenticate("client_b", "client_b")
+        self.assertEqual(self.url_open(url_b1).content, PDF)
+
     # -------------------------------------------------------------------------
     # Contest
     # -------------------------------------------------------------------------
+
+    def test_contest_deadline_shown_while_open_then_the_contest(self):
+        self._set_french(self.user_a)
+        self.authenticate("client_a", "client_a")
+        url = f"/my/cabinet/mission/invoices/{self.inv_a1.id}"
+        deadline = self.inv_a1.cabinet_contest_deadline
+        page = self.url_open(url).text
+        self.assertIn(f"Can be contested until {deadline:%d/%m/%Y}", page)
+        self.assertNotIn("o_cabinet_contest_summary", page)
+        # Period over: no deadline shown.
+        page = self.url_open(f"/my/cabinet/mission/invoices/{self.inv_a2.id}").text
+        self.assertNotIn("o_cabinet_contest_open_until", page)
+        self.url_open(
+            f"{url}/contest",
+            data={"csrf_token": self.csrf_token(), "reason": "Wrong quantity"},
+        )
+        page = self.url_open(url).text
+        self.assertIn(f"Contested on {self.today:%d/%m/%Y}: Wrong quantity", page)
+        self.assertNotIn("o_cabinet_contest_open_until", page)
+        self.assertNotIn("o_cabinet_contest_form", page)
 
     def test_contest_within_deadline(self):
         self.authenticate("client_a", "client_a")
@@ -249,6 +310,43 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         )
         self.assertEqual(message.author_id, self.user_a.partner_id)
 
+    def test_drafts_page_lists_the_company_s_drafts(self):
+        self.authenticate("client_a", "client_a")
+        self._upload([("facture.pdf", PDF, "application/pdf")])
+        self._upload(
+            [("ticket.png", PNG, "image/png"), ("ventes.xlsx", _xlsx(), "text/csv")]
+        )
+        first, second, third = self._drafts(self.client_a).sorted("id")
+        page = self.url_open("/my/cabinet/mission/drafts").text
+        self.assertIn('o_cabinet_draft_count">3<', page)
+        rows = [f'data-draft-id="{draft.id}"' for draft in (third, second, first)]
+        self.assertEqual(sorted(rows, key=page.index), rows, "newest first")
+        self.assertIn('o_cabinet_draft_files">facture.pdf<', page)
+        self.assertIn('o_cabinet_draft_files">ventes.xlsx<', page)
+        self.assertEqual(page.count("<td>Contact client_a</td>"), 3)
+        self.assertEqual(page.count("<td>Waiting for the cabinet</td>"), 3)
+        # Client B sees none of them.
+        self.authenticate("client_b", "client_b")
+        page = self.url_open("/my/cabinet/mission/drafts").text
+        self.assertIn('o_cabinet_draft_count">0<', page)
+        self.assertNotIn("facture.pdf", page)
+
+    def test_drafts_page_shows_twenty_drafts_and_a_pager(self):
+        self.env["account.move"]._cabinet_create_portal_drafts(
+            self.client_a,
+            [(f"scan-{index:02d}.pdf", PDF) for index in range(21)],
+            self.user_a,
+        )
+        self.authenticate("client_a", "client_a")
+        page = self.url_open("/my/cabinet/mission/drafts").text
+        self.assertIn('o_cabinet_draft_count">21<', page)
+        self.assertEqual(page.count("data-draft-id="), 20)
+        self.assertNotIn(">scan-00.pdf<", page)
+        self.assertIn("/my/cabinet/mission/drafts/page/2", page)
+        page = self.url_open("/my/cabinet/mission/drafts/page/2").text
+        self.assertEqual(page.count("data-draft-id="), 1)
+        self.assertIn(">scan-00.pdf<", page)
+
     def test_upload_of_client_b_lands_in_client_b(self):
         self.authenticate("client_b", "client_b")
         self._upload([("facture.pdf", PDF, "application/pdf")])
@@ -331,12 +429,38 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         self.assertIn(self.client_a.name, response.text)
         self.assertNotIn(self.client_b.name, response.text)
         self.assertIn('class="fs-4 o_cabinet_issued_count">1<', response.text)
+        self.assertNotIn("o_cabinet_month_warning", response.text)
         response = self.url_open(f"/my/cabinet/mission/report/pdf?month={month}")
         self.assertEqual(response.status_code, 200)
         self.assertIn(
-            f"mission-{self.client_a.id}-{month}.pdf",
+            f"mission-report-atelier-fictif-sarl-{month}.pdf",
             response.headers["Content-Disposition"],
         )
+
+    def test_unknown_month_shows_the_current_month_with_a_message(self):
+        month = self.today.strftime("%Y-%m")
+        self.authenticate("client_a", "client_a")
+        for wrong in ("garbage", "1999-01", "2026-1"):
+            response = self.url_open(f"/my/cabinet/mission/report?month={wrong}")
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(
+                f"Unknown month: showing {self.today:%B %Y}", response.text, wrong
+            )
+            self.assertIn(f'value="{month}"', response.text)
+            response = self.url_open(f"/my/cabinet/mission/report/pdf?month={wrong}")
+            self.assertIn(
+                f"mission-report-atelier-fictif-sarl-{month}.pdf",
+                response.headers["Content-Disposition"],
+            )
+
+    def test_report_numbers_in_the_user_s_language(self):
+        self._set_french(self.user_a)
+        self.authenticate("client_a", "client_a")
+        page = self.url_open("/my/cabinet/mission/report").text
+        dso = self.client_a._cabinet_get_dso(self.today)
+        self.assertRegex(page, f'o_cabinet_dso"[^>]*>{dso:.2f}<'.replace(".", ","))
+        # 1,000.00 + 20 % VAT issued this month.
+        self.assertIn("1\xa0200,00", page)
 
     # -------------------------------------------------------------------------
     # Query counts
@@ -350,16 +474,31 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
 
     def test_queries_do_not_grow_with_invoices(self):
         self.authenticate("client_a", "client_a")
-        urls = ("/my/cabinet/mission/invoices", "/my/cabinet/mission/report")
+        urls = (
+            "/my/cabinet/mission/invoices",
+            "/my/cabinet/mission/report",
+            "/my/cabinet/mission/drafts",
+        )
+        Move = self.env["account.move"]
         for index in range(3):
             self._post_client_invoice(
                 self.client_a, 100.0 + index, self.today, self.today
             )
+        Move._cabinet_create_portal_drafts(
+            self.client_a, [(f"a{i}.pdf", PDF) for i in range(3)], self.user_a
+        )
         counts = [self._count_queries(url) for url in urls]
         for index in range(12):
             self._post_client_invoice(
                 self.client_a, 200.0 + index, self.today, self.today
             )
+        Move._cabinet_create_portal_drafts(
+            self.client_a, [(f"b{i}.pdf", PDF) for i in range(9)], self.user_a
+        )
+        self.assertIn(
+            'o_cabinet_draft_count">12<',
+            self.url_open("/my/cabinet/mission/drafts").text,
+        )
         self.assertEqual([self._count_queries(url) for url in urls], counts)
 
     # -------------------------------------------------------------------------

@@ -102,6 +102,41 @@ class TestMissionReport(CabinetClientPortalCommon):
             (fields.Date.to_date("2026-10-01"), fields.Date.to_date("2026-10-31")),
         )
 
+    def test_mission_month_period(self):
+        period = self.Report._get_mission_month_period
+        october = (
+            fields.Date.to_date("2026-10-01"),
+            fields.Date.to_date("2026-10-31"),
+        )
+        self.assertEqual(
+            period(self.client_a, "2026-01"),
+            (
+                fields.Date.to_date("2026-01-01"),
+                fields.Date.to_date("2026-01-31"),
+                True,
+            ),
+        )
+        self.assertEqual(period(self.client_a, None), (*october, True))
+        # Malformed, before the mandate (2026-01-01) or not begun yet.
+        for month in ("garbage", "2025-12", "1999-01", "2026-11", "2026-1"):
+            self.assertEqual(period(self.client_a, month), (*october, False), month)
+
+    def test_pdf_report_numbers_in_the_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        html, __ = (
+            self.env["ir.actions.report"]
+            .with_context(lang="fr_FR")
+            ._render_qweb_pdf(
+                "cabinet_fullservice.cabinet_mission_report_action",
+                self.client_a.ids,
+                data={"month": "2026-10"},
+            )
+        )
+        html = html.decode()
+        self.assertRegex(html, r'o_cabinet_dso"[^>]*>98,18<')
+        self.assertIn("1\xa0800,00", html)
+        self.assertIn("2\xa0160,00", html)
+
     def test_pdf_report_renders_the_figures(self):
         html, __ = self.env["ir.actions.report"]._render_qweb_pdf(
             "cabinet_fullservice.cabinet_mission_report_action",
@@ -110,7 +145,7 @@ class TestMissionReport(CabinetClientPortalCommon):
         )
         html = html.decode()
         self.assertIn("Atelier Fictif SARL", html)
-        self.assertIn('o_cabinet_dso">98.18<', html)
+        self.assertRegex(html, r'o_cabinet_dso"[^>]*>98.18<')
         self.assertIn('data-bucket="over_90"', html)
 
     def _count_report_queries(self):

@@ -6,6 +6,7 @@ from odoo.http import content_disposition, request
 from odoo.tools import consteq
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
+from odoo.addons.cabinet_fullservice.controllers.portal import facturx_pdf_response
 
 STATEMENT_REPORT = "cabinet_recouvrement.cabinet_debtor_statement_report"
 # Session keys of the feedback shown once after a debtor's request.
@@ -135,16 +136,7 @@ class CabinetDebtorPortal(PortalAccount):
         :return: the PDF, 404 when not the visitor's or not stored
         """
         invoice_sudo = self._cabinet_get_invoice_sudo(invoice_id, access_token)
-        attachment_sudo = invoice_sudo.cabinet_facturx_pdf_id
-        if not attachment_sudo:
-            raise NotFound()
-        return request.make_response(
-            attachment_sudo.raw,
-            headers=[
-                ("Content-Type", "application/pdf"),
-                ("Content-Disposition", content_disposition(attachment_sudo.name)),
-            ],
-        )
+        return facturx_pdf_response(invoice_sudo)
 
     @http.route(
         "/my/cabinet/invoice/<int:invoice_id>/<string:action>",
