@@ -6,6 +6,7 @@ from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from ..tools.afnor_client import AfnorError, AfnorTransientError
 from ..tools.service_process import ServiceError
@@ -344,8 +345,9 @@ class CabinetPlatformFlow(models.Model):
     def _try_lock(self):
         """Lock the flow for this transaction; False when another worker
         holds it or changed it since this transaction began."""
+        # An expected refusal, handled here: not logged as a failed query.
         try:
-            with self.env.cr.savepoint():
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 return bool(self.try_lock_for_update())
         except (errors.SerializationFailure, errors.LockNotAvailable):
             return False
