@@ -209,7 +209,10 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
         url = f"/my/cabinet/mission/invoices/{self.inv_a1.id}"
         deadline = self.inv_a1.cabinet_contest_deadline
         page = self.url_open(url).text
-        self.assertIn(f"Can be contested until {deadline:%d/%m/%Y}", page)
+        # The French user reads the deadline in the French date format.
+        self.assertRegex(
+            page, rf'o_cabinet_contest_open_until">[^<]*{deadline:%d/%m/%Y}<'
+        )
         self.assertNotIn("o_cabinet_contest_summary", page)
         # Period over: no deadline shown.
         page = self.url_open(f"/my/cabinet/mission/invoices/{self.inv_a2.id}").text
@@ -219,7 +222,10 @@ class TestClientPortal(CabinetClientPortalCommon, HttpCase):
             data={"csrf_token": self.csrf_token(), "reason": "Wrong quantity"},
         )
         page = self.url_open(url).text
-        self.assertIn(f"Contested on {self.today:%d/%m/%Y}: Wrong quantity", page)
+        today = f"{self.today:%d/%m/%Y}"
+        self.assertRegex(
+            page, rf'o_cabinet_contest_summary">[^<]*{today}[^<]*Wrong quantity<'
+        )
         self.assertNotIn("o_cabinet_contest_open_until", page)
         self.assertNotIn("o_cabinet_contest_form", page)
 
